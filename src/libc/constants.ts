@@ -1,0 +1,87 @@
+/**
+ * The C constants connprobe needs, per platform. Linux on x86-64 and arm64 share these values (arm64 uses the
+ * generic ABI, x86-64 agrees on every number listed here); any other platform is refused rather than guessed at,
+ * because a wrong number passed to libc is a silent lie or a crash.
+ */
+export interface PlatformConstants {
+  readonly AF_INET: number;
+  readonly AF_INET6: number;
+  readonly SOCK_STREAM: number;
+  readonly SOCK_NONBLOCK: number;
+  readonly F_GETFL: number;
+  readonly F_SETFL: number;
+  readonly O_ACCMODE: number;
+  readonly O_RDONLY: number;
+  readonly O_WRONLY: number;
+  readonly O_RDWR: number;
+  readonly O_NONBLOCK: number;
+  readonly SOL_SOCKET: number;
+  readonly SO_ERROR: number;
+  readonly SO_SNDTIMEO: number;
+  readonly IPPROTO_TCP: number;
+  readonly TCP_SYNCNT: number;
+  readonly POLLIN: number;
+  readonly POLLOUT: number;
+  readonly POLLERR: number;
+  readonly POLLHUP: number;
+  readonly POLLNVAL: number;
+  readonly RLIMIT_NOFILE: number;
+  readonly SIZEOF_SOCKADDR_IN: number;
+  readonly SIZEOF_SOCKADDR_IN6: number;
+  readonly SIZEOF_SOCKADDR_STORAGE: number;
+  readonly SIZEOF_POLLFD: number;
+  readonly SIZEOF_TIMEVAL: number;
+  readonly SIZEOF_RLIMIT: number;
+}
+
+const LINUX_64: PlatformConstants = {
+  AF_INET: 2,
+  AF_INET6: 10,
+  SOCK_STREAM: 1,
+  SOCK_NONBLOCK: 0o4000,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  O_ACCMODE: 0o3,
+  O_RDONLY: 0o0,
+  O_WRONLY: 0o1,
+  O_RDWR: 0o2,
+  O_NONBLOCK: 0o4000,
+  SOL_SOCKET: 1,
+  SO_ERROR: 4,
+  SO_SNDTIMEO: 21,
+  IPPROTO_TCP: 6,
+  TCP_SYNCNT: 7,
+  POLLIN: 0x1,
+  POLLOUT: 0x4,
+  POLLERR: 0x8,
+  POLLHUP: 0x10,
+  POLLNVAL: 0x20,
+  RLIMIT_NOFILE: 7,
+  SIZEOF_SOCKADDR_IN: 16,
+  SIZEOF_SOCKADDR_IN6: 28,
+  SIZEOF_SOCKADDR_STORAGE: 128,
+  SIZEOF_POLLFD: 8,
+  SIZEOF_TIMEVAL: 16,
+  SIZEOF_RLIMIT: 16,
+};
+
+const TABLE: Readonly<Record<string, PlatformConstants>> = {
+  'linux-x64': LINUX_64,
+  'linux-arm64': LINUX_64,
+};
+
+export class UnsupportedPlatformError extends Error {}
+
+export function constantsFor(platform: string, arch: string): PlatformConstants {
+  const key = `${platform}-${arch}`;
+  const found = TABLE[key];
+  if (!found) {
+    throw new UnsupportedPlatformError(
+      `connprobe knows the C constants of ${Object.keys(TABLE).join(' and ')} only, not ${key}`,
+    );
+  }
+  return found;
+}
+
+/** The constants of the platform this process runs on. */
+export const C: PlatformConstants = constantsFor(process.platform, process.arch);

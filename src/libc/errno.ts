@@ -1,0 +1,36 @@
+import { constants } from 'node:os';
+
+/** errno number → symbolic name, from Node's table of this platform's errno values (first name wins for aliases). */
+const NAMES = new Map<number, string>();
+for (const [name, value] of Object.entries(constants.errno)) {
+  if (!NAMES.has(value)) NAMES.set(value, name);
+}
+
+/** The symbolic name of an errno value (`ECONNREFUSED`), or `E?<n>` for a number the table lacks. */
+export function errnoName(errno: number): string {
+  return NAMES.get(errno) ?? `E?${errno}`;
+}
+
+/** The errno value of a symbolic name, or undefined if this platform has no such name. */
+export function errnoValue(name: string): number | undefined {
+  const table = constants.errno as Readonly<Record<string, number>>;
+  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+}
+
+/** The errno values connprobe reasons about, named once. */
+export const E = {
+  EINPROGRESS: constants.errno.EINPROGRESS,
+  EALREADY: constants.errno.EALREADY,
+  EISCONN: constants.errno.EISCONN,
+  ECONNREFUSED: constants.errno.ECONNREFUSED,
+  ETIMEDOUT: constants.errno.ETIMEDOUT,
+  ENETUNREACH: constants.errno.ENETUNREACH,
+  EHOSTUNREACH: constants.errno.EHOSTUNREACH,
+  EADDRNOTAVAIL: constants.errno.EADDRNOTAVAIL,
+  EACCES: constants.errno.EACCES,
+  EPERM: constants.errno.EPERM,
+  EMFILE: constants.errno.EMFILE,
+  ENFILE: constants.errno.ENFILE,
+  EINTR: constants.errno.EINTR,
+  EAGAIN: constants.errno.EAGAIN,
+} as const;

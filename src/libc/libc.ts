@@ -1,0 +1,53 @@
+import type { Endpoint } from './sockaddr';
+
+/**
+ * What one libc call answered. `errno` is read right after the call returned, and only when it returned -1
+ * (errno is meaningless after a success); it is 0 otherwise.
+ */
+export interface SysResult {
+  readonly ret: number;
+  readonly errno: number;
+}
+
+export interface PollRequest {
+  readonly fd: number;
+  readonly events: number;
+}
+
+export interface PollResult extends SysResult {
+  /** revents per requested fd, in request order (all 0 when poll failed or timed out). */
+  readonly revents: readonly number[];
+}
+
+export interface IntOptionResult extends SysResult {
+  readonly value: number;
+}
+
+export interface SockaddrResult extends SysResult {
+  readonly endpoint: Endpoint | undefined;
+}
+
+export interface LimitResult extends SysResult {
+  readonly soft: number;
+  readonly hard: number;
+}
+
+/**
+ * The slice of libc connprobe calls, typed. One implementation per FFI backend; nothing outside src/libc/ knows
+ * how the calls are made.
+ */
+export interface Libc {
+  readonly backend: string;
+  socket(domain: number, type: number, protocol: number): SysResult;
+  /** fcntl with an int argument (F_GETFL ignores it, as the C prototype allows). */
+  fcntl(fd: number, cmd: number, arg: number): SysResult;
+  /** connect(fd, sockaddr, sockaddr.length): the length is the buffer's, so it cannot disagree with it. */
+  connect(fd: number, sockaddr: Buffer): SysResult;
+  poll(fds: readonly PollRequest[], timeoutMs: number): PollResult;
+  getsockoptInt(fd: number, level: number, option: number): IntOptionResult;
+  setsockopt(fd: number, level: number, option: number, value: Buffer): SysResult;
+  getsockname(fd: number): SockaddrResult;
+  getrlimit(resource: number): LimitResult;
+  close(fd: number): SysResult;
+  strerror(errno: number): string;
+}

@@ -1,0 +1,12 @@
+import type { Libc } from './libc';
+
+export const BACKENDS = ['ffi-napi'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Loads one FFI backend on demand, so a run pays only for the backend it uses. */
+export function loadLibc(backend: BackendName): Libc {
+  switch (backend) {
+    case 'ffi-napi':
+      return (require('./ffi-napi') as typeof import('./ffi-napi')).ffiNapiLibc;
+  }
+}

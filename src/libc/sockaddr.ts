@@ -1,0 +1,48 @@
+import { C } from './constants';
+import type { IpAddress } from '../target/address';
+
+/** An IP endpoint: what a sockaddr_in / sockaddr_in6 holds. */
+export interface Endpoint {
+  readonly address: IpAddress;
+  readonly port: number;
+}
+
+/**
+ * Encodes a sockaddr_in (16 bytes) or sockaddr_in6 (28 bytes), byte for byte as <netinet/in.h> lays them out:
+ * sa_family in host order, port in network order, then the address (IPv6: flowinfo before it, scope id after).
+ */
+export function encodeSockaddr({ address, port }: Endpoint): Buffer {
+  if (address.family === 4) {
+    const buf = Buffer.alloc(C.SIZEOF_SOCKADDR_IN);
+    buf.writeUInt16LE(C.AF_INET, 0); // sa_family_t is host order; both supported platforms are little-endian
+    buf.writeUInt16BE(port, 2);
+    buf.set(address.bytes, 4);
+    return buf; // bytes 8..15 (sin_zero) stay 0
+  }
+  const buf = Buffer.alloc(C.SIZEOF_SOCKADDR_IN6);
+  buf.writeUInt16LE(C.AF_INET6, 0);
+  buf.writeUInt16BE(port, 2);
+  buf.writeUInt32BE(0, 4); // sin6_flowinfo
+  buf.set(address.bytes, 8);
+  buf.writeUInt32LE(address.scopeId, 24); // sin6_scope_id, host order
+  return buf;
+}
+
+/** Decodes what getsockname() wrote; undefined for a family other than AF_INET / AF_INET6 or a short length. */
+export function decodeSockaddr(buf: Buffer, length: number): Endpoint | undefined {
+  if (length < 2) return undefined;
+  const family = buf.readUInt16LE(0);
+  if (family === C.AF_INET && length >= C.SIZEOF_SOCKADDR_IN) {
+    return {
+      address: { family: 4, bytes: Uint8Array.from(buf.subarray(4, 8)), scopeId: 0 },
+      port: buf.readUInt16BE(2),
+    };
+  }
+  if (family === C.AF_INET6 && length >= C.SIZEOF_SOCKADDR_IN6) {
+    return {
+      address: { family: 6, bytes: Uint8Array.from(buf.subarray(8, 24)), scopeId: buf.readUInt32LE(24) },
+      port: buf.readUInt16BE(2),
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,141 @@
+import { C } from '../libc/constants';
+import { errnoName } from '../libc/errno';
+import type { Libc, SysResult } from '../libc/libc';
+import { encodeSockaddr, type Endpoint } from '../libc/sockaddr';
+import type { CallRecord, Outcome } from './record';
+
+export type RecordSink = (record: CallRecord) => void;
+
+type Detail = CallRecord extends infer R ? (R extends Outcome ? Omit<R, keyof Outcome> : never) : never;
+
+/** Decodes open-file flags the way strace does: access mode first, then O_NONBLOCK, then any rest in hex. */
+export function describeFileFlags(flags: number): string {
+  const accessMode = flags & C.O_ACCMODE;
+  const names = [accessMode === C.O_RDWR ? 'O_RDWR' : accessMode === C.O_WRONLY ? 'O_WRONLY' : 'O_RDONLY'];
+  let rest = flags & ~C.O_ACCMODE;
+  if (rest & C.O_NONBLOCK) {
+    names.push('O_NONBLOCK');
+    rest &= ~C.O_NONBLOCK;
+  }
+  if (rest) names.push(`0x${rest.toString(16)}`);
+  return names.join('|');
+}
+
+/** Decodes poll event bits (`POLLOUT|POLLERR|POLLHUP`); `0` for none. */
+export function describePollEvents(events: number): string {
+  const bits: [number, string][] = [
+    [C.POLLIN, 'POLLIN'],
+    [C.POLLOUT, 'POLLOUT'],
+    [C.POLLERR, 'POLLERR'],
+    [C.POLLHUP, 'POLLHUP'],
+    [C.POLLNVAL, 'POLLNVAL'],
+  ];
+  const names = bits.filter(([bit]) => events & bit).map(([, name]) => name);
+  return names.length ? names.join('|') : '0';
+}
+
+export function familyName(endpoint: Endpoint): 'AF_INET' | 'AF_INET6' {
+  return endpoint.address.family === 4 ? 'AF_INET' : 'AF_INET6';
+}
+
+/**
+ * The libc calls a probe makes, each one turned into a CallRecord handed to the sink as soon as it returns.
+ * Strategies call these and never print; the records are the single source of truth for every renderer.
+ */
+export class TracedLibc {
+  private readonly messages = new Map<number, string>();
+
+  constructor(
+    readonly libc: Libc,
+    private readonly sink: RecordSink,
+    private readonly origin: bigint = process.hrtime.bigint(),
+  ) {}
+
+  /** strerror() text, cached: glibc's messages do not change while the process runs. */
+  strerror(errno: number): string {
+    let text = this.messages.get(errno);
+    if (text === undefined) {
+      text = this.libc.strerror(errno);
+      this.messages.set(errno, text);
+    }
+    return text;
+  }
+
+  private trace<R extends SysResult>(invoke: () => R, describe: (result: R) => Detail): R {
+    const start = process.hrtime.bigint();
+    const result = invoke();
+    const end = process.hrtime.bigint();
+    this.sink({
+      ...describe(result),
+      ret: result.ret,
+      errno: result.errno,
+      errnoName: result.errno ? errnoName(result.errno) : null,
+      strerror: this.strerror(result.errno),
+      startMs: Number(start - this.origin) / 1e6,
+      durationUs: Number(end - start) / 1e3,
+    } as CallRecord);
+    return result;
+  }
+
+  /** socket(family, SOCK_STREAM[|SOCK_NONBLOCK], 0) */
+  socket(endpoint: Endpoint, nonblocking: boolean): SysResult {
+    const domain = endpoint.address.family === 4 ? C.AF_INET : C.AF_INET6;
+    const type = C.SOCK_STREAM | (nonblocking ? C.SOCK_NONBLOCK : 0);
+    return this.trace(
+      () => this.libc.socket(domain, type, 0),
+      () => ({
+        call: 'socket',
+        family: familyName(endpoint),
+        type: nonblocking ? 'SOCK_STREAM|SOCK_NONBLOCK' : 'SOCK_STREAM',
+        protocol: 0,
+      }),
+    );
+  }
+
+  fcntlGetFlags(fd: number): SysResult {
+    return this.trace(
+      () => this.libc.fcntl(fd, C.F_GETFL, 0),
+      (r) => ({
+        call: 'fcntl',
+        fd,
+        cmd: 'F_GETFL',
+        ...(r.ret >= 0 ? { returnedFlags: describeFileFlags(r.ret) } : {}),
+      }),
+    );
+  }
+
+  fcntlSetFlags(fd: number, flags: number): SysResult {
+    return this.trace(
+      () => this.libc.fcntl(fd, C.F_SETFL, flags),
+      () => ({ call: 'fcntl', fd, cmd: 'F_SETFL', flags: describeFileFlags(flags) }),
+    );
+  }
+
+  connect(fd: number, peer: Endpoint): SysResult {
+    const sockaddr = encodeSockaddr(peer);
+    return this.trace(
+      () => this.libc.connect(fd, sockaddr),
+      () => ({ call: 'connect', fd, peer, addrlen: sockaddr.length }),
+    );
+  }
+
+  close(fd: number): SysResult {
+    return this.trace(
+      () => this.libc.close(fd),
+      () => ({ call: 'close', fd }),
+    );
+  }
+
+  getsockname(fd: number): Endpoint | undefined {
+    let local: Endpoint | undefined;
+    this.trace(
+      () => {
+        const r = this.libc.getsockname(fd);
+        local = r.endpoint;
+        return r;
+      },
+      () => ({ call: 'getsockname', fd, local }),
+    );
+    return local;
+  }
+}

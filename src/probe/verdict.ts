@@ -1,0 +1,95 @@
+import { E, errnoName } from '../libc/errno';
+import type { Endpoint } from '../libc/sockaddr';
+import type { CallRecord } from './record';
+
+export type VerdictKind =
+  | 'connected'
+  | 'refused'
+  | 'timeout'
+  | 'unreachable'
+  | 'unresolved'
+  | 'local-error'
+  | 'self-connect';
+
+/** What a probe of one address concluded. */
+export interface Verdict {
+  readonly kind: VerdictKind;
+  /** The errno name that decided it (`ECONNREFUSED`), when one did. */
+  readonly errnoName: string | null;
+  /** The libc call that failed, for local errors (`socket`). */
+  readonly failedCall: string | null;
+  /** The local end the kernel picked, once connected (from getsockname). */
+  readonly local: Endpoint | null;
+}
+
+/** The documented exit code of each verdict; stable across releases and the same in every mode. */
+export const EXIT_CODES: Readonly<Record<VerdictKind | 'usage', number>> = {
+  connected: 0,
+  refused: 1,
+  usage: 2,
+  timeout: 3,
+  unreachable: 4,
+  unresolved: 5,
+  'local-error': 6,
+  'self-connect': 7,
+};
+
+const UNREACHABLE = new Set<number>([E.ENETUNREACH, E.EHOSTUNREACH, E.EADDRNOTAVAIL]);
+/** Answers that leave the question open: the handshake is still under way. */
+const UNDECIDED = new Set<number>([E.EINPROGRESS, E.EALREADY]);
+
+function classifyConnectError(errno: number): VerdictKind | undefined {
+  if (errno === 0 || errno === E.EISCONN) return 'connected';
+  if (errno === E.ECONNREFUSED) return 'refused';
+  if (errno === E.ETIMEDOUT) return 'timeout';
+  if (UNREACHABLE.has(errno)) return 'unreachable';
+  if (UNDECIDED.has(errno)) return undefined;
+  return 'local-error';
+}
+
+function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return a.port === b.port && a.address.family === b.address.family && a.address.bytes.every((x, i) => x === b.address.bytes[i]);
+}
+
+/**
+ * The verdict is a pure function of the trace: the first call whose answer settles the question decides it.
+ * A connect() that returns 0 or EISCONN, or an SO_ERROR of 0 after poll said writable, means connected; an
+ * errno (from connect or SO_ERROR) classifies the failure; a poll() that timed out means no answer; if nothing
+ * settled it (EINPROGRESS, EALREADY only), the kernel had no answer yet either: timeout.
+ */
+export function verdictOf(records: readonly CallRecord[]): Verdict {
+  let peer: Endpoint | null = null;
+  let decided: { kind: VerdictKind; errnoName: string | null; failedCall: string | null } | undefined;
+  let local: Endpoint | null = null;
+  for (const record of records) {
+    if (record.call === 'getsockname' && record.local) local = record.local;
+    if (decided) continue;
+    switch (record.call) {
+      case 'socket':
+      case 'fcntl':
+      case 'setsockopt':
+        if (record.ret === -1) decided = { kind: 'local-error', errnoName: record.errnoName, failedCall: record.call };
+        break;
+      case 'connect': {
+        peer = record.peer;
+        const kind = classifyConnectError(record.errno);
+        if (kind) decided = { kind, errnoName: record.errnoName, failedCall: kind === 'local-error' ? 'connect' : null };
+        break;
+      }
+      case 'poll':
+        if (record.ret === 0) decided = { kind: 'timeout', errnoName: null, failedCall: null };
+        break;
+      case 'getsockopt':
+        if (record.option === 'SO_ERROR' && record.ret === 0) {
+          const kind = classifyConnectError(record.value) ?? 'timeout';
+          decided = { kind, errnoName: record.value ? errnoName(record.value) : null, failedCall: null };
+        }
+        break;
+    }
+  }
+  const verdict = decided ?? { kind: 'timeout' as const, errnoName: null, failedCall: null };
+  if (verdict.kind === 'connected' && peer && local && sameEndpoint(local, peer)) {
+    return { ...verdict, kind: 'self-connect', local };
+  }
+  return { ...verdict, local: verdict.kind === 'connected' ? local : null };
+}
