@@ -1,0 +1,66 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/** The repository root (tests run from dist/test/). */
+export const ROOT = resolve(__dirname, '..', '..');
+export const CLI = join(ROOT, 'bin', 'connprobe.js');
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to completion without blocking this process's event loop (test listeners keep accepting). */
+export function runCommand(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((done) => {
+    execFile(file, args, { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+export function runCli(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  return runCommand(process.execPath, [CLI, ...args], env);
+}
+
+/** A loopback listener that accepts and holds connections; close() stops it and drops them. */
+export async function startListener(host = '127.0.0.1'): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, host, ok));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/** A port nothing listens on: bound to get one from the kernel, then closed. */
+export async function closedPort(host = '127.0.0.1'): Promise<number> {
+  const listener = await startListener(host);
+  await listener.close();
+  return listener.port;
+}
+
+let compiled: string | undefined;
+/** Compiles the C reference program once per test process (with the machine's cc) and returns its path. */
+export function referenceProgram(): string {
+  if (!compiled) {
+    const outDir = join(ROOT, 'dist', 'fixtures');
+    mkdirSync(outDir, { recursive: true });
+    compiled = join(outDir, 'connect_repeat');
+    execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', compiled, join(ROOT, 'test', 'fixtures', 'connect_repeat.c')]);
+  }
+  return compiled;
+}
