@@ -59,8 +59,8 @@ export function referenceProgram(): string {
   if (!compiled) {
     const outDir = join(ROOT, 'dist', 'fixtures');
     mkdirSync(outDir, { recursive: true });
-    compiled = join(outDir, 'connect_repeat');
-    execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', compiled, join(ROOT, 'test', 'fixtures', 'connect_repeat.c')]);
+    compiled = join(outDir, 'connect_ref');
+    execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', compiled, join(ROOT, 'test', 'fixtures', 'connect_ref.c')]);
   }
   return compiled;
 }

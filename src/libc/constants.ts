@@ -70,7 +70,9 @@ const TABLE: Readonly<Record<string, PlatformConstants>> = {
   'linux-arm64': LINUX_64,
 };
 
-export class UnsupportedPlatformError extends Error {}
+export class UnsupportedPlatformError extends Error {
+  override name = 'UnsupportedPlatformError';
+}
 
 export function constantsFor(platform: string, arch: string): PlatformConstants {
   const key = `${platform}-${arch}`;

@@ -46,3 +46,12 @@ export function decodeSockaddr(buf: Buffer, length: number): Endpoint | undefine
   }
   return undefined;
 }
+
+/** Same family, address bytes and port. */
+export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return (
+    a.port === b.port &&
+    a.address.family === b.address.family &&
+    a.address.bytes.every((byte, i) => byte === b.address.bytes[i])
+  );
+}

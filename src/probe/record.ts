@@ -2,6 +2,8 @@ import type { Endpoint } from '../libc/sockaddr';
 
 /** How one libc call ended, shared by every record. */
 export interface Outcome {
+  /** Which attempt (fresh socket) the call belongs to, from 1; modes with one socket have only attempt 1. */
+  readonly attempt: number;
   readonly ret: number;
   /** errno read right after the call: non-zero only when ret is -1. */
   readonly errno: number;
@@ -52,6 +54,9 @@ export interface GetsockoptCall {
   readonly level: string;
   readonly option: string;
   readonly value: number;
+  /** For SO_ERROR, the value is an errno: its name (null for 0) and strerror text. */
+  readonly valueErrnoName: string | null;
+  readonly valueStrerror: string;
 }
 
 export interface SetsockoptCall {

@@ -1,28 +1,151 @@
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { C } from '../libc/constants';
+import { E } from '../libc/errno';
 import type { Endpoint } from '../libc/sockaddr';
 import type { TracedLibc } from './trace';
-import { E } from '../libc/errno';
+
+export const MODES = ['repeat', 'poll', 'fresh', 'blocking'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface StrategyOptions {
+  readonly peer: Endpoint;
+  /** connect() calls on the one socket (repeat, blocking). */
+  readonly repeat: number;
+  /** Sockets to open one after the other (fresh). */
+  readonly attempts: number;
+  /** How long to wait for an answer: poll()'s timeout, or SO_SNDTIMEO for a blocking connect(). */
+  readonly timeoutMs: number;
+  /** Pause between fresh attempts. */
+  readonly intervalMs: number;
+  /** TCP_SYNCNT for the socket: SYN retransmissions before ETIMEDOUT (the kernel's default when undefined). */
+  readonly synRetries?: number;
+  /** Stops the strategy between calls (SIGINT, SIGTERM); the socket is still closed. */
+  readonly signal?: AbortSignal;
+}
+
+const settled = (r: { ret: number; errno: number }) => r.ret === 0 || (r.errno !== E.EINPROGRESS && r.errno !== E.EALREADY);
+const connected = (r: { ret: number; errno: number }) => r.ret === 0 || r.errno === E.EISCONN;
+
+/** socket(), then fcntl(F_GETFL) and fcntl(F_SETFL, |O_NONBLOCK) as the textbook (and the C reference) do it. */
+function openSocket(libc: TracedLibc, options: StrategyOptions, nonblocking: boolean): number | undefined {
+  const socket = libc.socket(options.peer, false);
+  if (socket.ret === -1) return undefined;
+  const fd = socket.ret;
+  const configured = (() => {
+    if (nonblocking) {
+      const flags = libc.fcntlGetFlags(fd);
+      if (flags.ret === -1 || libc.fcntlSetFlags(fd, flags.ret | C.O_NONBLOCK).ret === -1) return false;
+    } else if (libc.setSendTimeout(fd, options.timeoutMs).ret === -1) {
+      return false;
+    }
+    return options.synRetries === undefined || libc.setSynCount(fd, options.synRetries).ret !== -1;
+  })();
+  if (!configured) {
+    libc.close(fd);
+    return undefined;
+  }
+  return fd;
+}
 
 /**
- * repeat: the classic reproduction. One socket made non-blocking with fcntl (exactly as the C program does),
- * connect() called `count` times on it, then closed. After a connect that succeeded, getsockname() tells which
- * local port the kernel picked (the only way to tell a real connection from a TCP self-connect).
+ * Waits for the handshake the way `man 2 connect` says: poll() for POLLOUT, then getsockopt(SO_ERROR) once poll
+ * reports the fd. A signal interrupts poll() with EINTR: the event loop gets a turn (so a SIGINT handler can run),
+ * and unless the probe was aborted, poll() waits again for the rest of the time.
  */
-export function repeatConnect(libc: TracedLibc, peer: Endpoint, count: number): void {
-  const socket = libc.socket(peer, false);
-  if (socket.ret === -1) return;
-  const fd = socket.ret;
-  try {
-    const flags = libc.fcntlGetFlags(fd);
-    if (flags.ret === -1) return;
-    if (libc.fcntlSetFlags(fd, flags.ret | C.O_NONBLOCK).ret === -1) return;
-    let connected = false;
-    for (let i = 0; i < count; i++) {
-      const r = libc.connect(fd, peer);
-      connected ||= r.ret === 0 || r.errno === E.EISCONN;
+async function awaitHandshake(libc: TracedLibc, fd: number, options: StrategyOptions): Promise<boolean> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const polled = libc.pollWritable(fd, Math.max(0, deadline - Date.now()));
+    if (polled.ret > 0) {
+      const pending = libc.socketError(fd);
+      return pending.ret === 0 && pending.value === 0;
     }
-    if (connected) libc.getsockname(fd);
+    if (polled.ret === 0 || polled.errno !== E.EINTR) return false;
+    await yieldToEventLoop();
+    if (options.signal?.aborted) return false;
+  }
+}
+
+/** After a connect that succeeded, which local address and port the kernel picked (and whether it is the peer). */
+function learnLocalEnd(libc: TracedLibc, fd: number, wasConnected: boolean, options: StrategyOptions): void {
+  if (wasConnected && !options.signal?.aborted) libc.getsockname(fd);
+}
+
+/**
+ * repeat: the classic reproduction. One socket made non-blocking, connect() called `repeat` times on it. If no
+ * call settled the question (only EINPROGRESS / EALREADY), the answer is then awaited as poll mode does, so the
+ * verdict is the kernel's answer rather than "not yet".
+ */
+async function repeatConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
+  const fd = openSocket(libc, options, true);
+  if (fd === undefined) return;
+  try {
+    let decided = false;
+    let isConnected = false;
+    for (let i = 0; i < options.repeat && !options.signal?.aborted; i++) {
+      const r = libc.connect(fd, options.peer);
+      decided ||= settled(r);
+      isConnected ||= connected(r);
+    }
+    if (!decided && !options.signal?.aborted) {
+      isConnected = await awaitHandshake(libc, fd, options);
+    }
+    learnLocalEnd(libc, fd, isConnected, options);
   } finally {
     libc.close(fd);
   }
 }
+
+/** poll: connect once; if in progress, poll() for POLLOUT with the timeout, then read SO_ERROR. */
+async function pollConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
+  const fd = openSocket(libc, options, true);
+  if (fd === undefined) return;
+  try {
+    const r = libc.connect(fd, options.peer);
+    let isConnected = connected(r);
+    if (r.errno === E.EINPROGRESS) {
+      isConnected = await awaitHandshake(libc, fd, options);
+    }
+    learnLocalEnd(libc, fd, isConnected, options);
+  } finally {
+    libc.close(fd);
+  }
+}
+
+/** blocking: no O_NONBLOCK; each connect() waits for the answer itself, bounded by SO_SNDTIMEO. */
+async function blockingConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
+  const fd = openSocket(libc, options, false);
+  if (fd === undefined) return;
+  try {
+    let isConnected = false;
+    for (let i = 0; i < options.repeat && !options.signal?.aborted; i++) {
+      isConnected ||= connected(libc.connect(fd, options.peer));
+      await yieldToEventLoop(); // a blocking connect() holds the thread; let a signal handler run between calls
+    }
+    learnLocalEnd(libc, fd, isConnected, options);
+  } finally {
+    libc.close(fd);
+  }
+}
+
+/** fresh: like tcping, a new socket per attempt, each one a poll-mode probe, `intervalMs` apart. */
+async function freshConnects(libc: TracedLibc, options: StrategyOptions): Promise<void> {
+  for (let attempt = 1; attempt <= options.attempts && !options.signal?.aborted; attempt++) {
+    if (attempt > 1) {
+      try {
+        await sleep(options.intervalMs, undefined, { signal: options.signal });
+      } catch {
+        return; // aborted while waiting
+      }
+    }
+    libc.attempt = attempt;
+    await pollConnect(libc, options);
+  }
+}
+
+export const STRATEGIES: Readonly<Record<Mode, (libc: TracedLibc, options: StrategyOptions) => Promise<void>>> = {
+  repeat: repeatConnect,
+  poll: pollConnect,
+  fresh: freshConnects,
+  blocking: blockingConnect,
+};

@@ -44,6 +44,8 @@ export function familyName(endpoint: Endpoint): 'AF_INET' | 'AF_INET6' {
  */
 export class TracedLibc {
   private readonly messages = new Map<number, string>();
+  /** Stamped on every record: strategies that open a fresh socket per attempt advance it. */
+  attempt = 1;
 
   constructor(
     readonly libc: Libc,
@@ -67,6 +69,7 @@ export class TracedLibc {
     const end = process.hrtime.bigint();
     this.sink({
       ...describe(result),
+      attempt: this.attempt,
       ret: result.ret,
       errno: result.errno,
       errnoName: result.errno ? errnoName(result.errno) : null,
@@ -123,6 +126,60 @@ export class TracedLibc {
     return this.trace(
       () => this.libc.close(fd),
       () => ({ call: 'close', fd }),
+    );
+  }
+
+  /** poll() on one fd for POLLOUT: writable means the handshake finished, one way or the other. */
+  pollWritable(fd: number, timeoutMs: number): { ret: number; errno: number; revents: number } {
+    const r = this.trace(
+      () => this.libc.poll([{ fd, events: C.POLLOUT }], timeoutMs),
+      (r) => ({ call: 'poll', fds: [{ fd, events: 'POLLOUT', revents: r.revents[0] }], timeoutMs }),
+    );
+    return { ret: r.ret, errno: r.errno, revents: r.revents[0] };
+  }
+
+  /** getsockopt(SOL_SOCKET, SO_ERROR): the pending error of the socket, which reading also clears. */
+  socketError(fd: number): { ret: number; errno: number; value: number } {
+    return this.trace(
+      () => this.libc.getsockoptInt(fd, C.SOL_SOCKET, C.SO_ERROR),
+      (r) => ({
+        call: 'getsockopt',
+        fd,
+        level: 'SOL_SOCKET',
+        option: 'SO_ERROR',
+        value: r.value,
+        valueErrnoName: r.value ? errnoName(r.value) : null,
+        valueStrerror: this.strerror(r.value),
+      }),
+    );
+  }
+
+  /** setsockopt(IPPROTO_TCP, TCP_SYNCNT): how many times the kernel retransmits the SYN before ETIMEDOUT. */
+  setSynCount(fd: number, count: number): SysResult {
+    const value = Buffer.alloc(4);
+    value.writeInt32LE(count);
+    return this.trace(
+      () => this.libc.setsockopt(fd, C.IPPROTO_TCP, C.TCP_SYNCNT, value),
+      () => ({ call: 'setsockopt', fd, level: 'IPPROTO_TCP', option: 'TCP_SYNCNT', value: String(count) }),
+    );
+  }
+
+  /** setsockopt(SOL_SOCKET, SO_SNDTIMEO): bounds a blocking connect(), which then fails with EINPROGRESS. */
+  setSendTimeout(fd: number, timeoutMs: number): SysResult {
+    const timeval = Buffer.alloc(C.SIZEOF_TIMEVAL);
+    const seconds = Math.floor(timeoutMs / 1000);
+    const micros = (timeoutMs % 1000) * 1000;
+    timeval.writeBigInt64LE(BigInt(seconds), 0);
+    timeval.writeBigInt64LE(BigInt(micros), 8);
+    return this.trace(
+      () => this.libc.setsockopt(fd, C.SOL_SOCKET, C.SO_SNDTIMEO, timeval),
+      () => ({
+        call: 'setsockopt',
+        fd,
+        level: 'SOL_SOCKET',
+        option: 'SO_SNDTIMEO',
+        value: `{tv_sec=${seconds}, tv_usec=${micros}}`,
+      }),
     );
   }
 

@@ -1,5 +1,5 @@
-import { E, errnoName } from '../libc/errno';
-import type { Endpoint } from '../libc/sockaddr';
+import { E } from '../libc/errno';
+import { sameEndpoint, type Endpoint } from '../libc/sockaddr';
 import type { CallRecord } from './record';
 
 export type VerdictKind =
@@ -47,10 +47,6 @@ function classifyConnectError(errno: number): VerdictKind | undefined {
   return 'local-error';
 }
 
-function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  return a.port === b.port && a.address.family === b.address.family && a.address.bytes.every((x, i) => x === b.address.bytes[i]);
-}
-
 /**
  * The verdict is a pure function of the trace: the first call whose answer settles the question decides it.
  * A connect() that returns 0 or EISCONN, or an SO_ERROR of 0 after poll said writable, means connected; an
@@ -82,7 +78,7 @@ export function verdictOf(records: readonly CallRecord[]): Verdict {
       case 'getsockopt':
         if (record.option === 'SO_ERROR' && record.ret === 0) {
           const kind = classifyConnectError(record.value) ?? 'timeout';
-          decided = { kind, errnoName: record.value ? errnoName(record.value) : null, failedCall: null };
+          decided = { kind, errnoName: record.valueErrnoName, failedCall: null };
         }
         break;
     }

@@ -1,20 +1,28 @@
 import type { CallRecord } from '../probe/record';
+import type { Mode } from '../probe/strategies';
 
 /**
- * The lines the classic C reproduction prints, one per connect():
- * `printf("ret = %d, errno is %d, error:%s\n", ret, errno, strerror(errno))`.
+ * The lines the C reference program (test/fixtures/connect_ref.c) prints, byte for byte. After each connect():
+ * `printf("ret = %d, errno is %d, error:%s\n", ret, errno, strerror(errno))`, the seed's line. In the modes that
+ * wait as `man 2 connect` says (poll, fresh), also `poll = %d, revents = 0x%x` and
+ * `so_error = %d, error:%s`; repeat mode's own wait for an unsettled answer is not part of the seed's program.
+ *
  * C's errno is not reset by a successful call, so after a success it still holds the last failure's value (0 if
  * nothing failed yet); connprobe records errno only for failures, and this is where C's stale-errno rule is
  * replayed.
  */
-export function classicLines(records: readonly CallRecord[]): string[] {
+export function classicLines(records: readonly CallRecord[], mode: Mode): string[] {
   const lines: string[] = [];
   let lastFailure: { errno: number; strerror: string } | undefined;
   for (const record of records) {
     if (record.ret === -1) lastFailure = record;
-    if (record.call !== 'connect') continue;
-    const errno = lastFailure ?? record; // before any failure errno is 0, and record.strerror is strerror(0)
-    lines.push(`ret = ${record.ret}, errno is ${errno.errno}, error:${errno.strerror}\n`);
+    if (record.call === 'connect') {
+      const errno = lastFailure ?? record; // before any failure errno is 0, and record.strerror is strerror(0)
+      lines.push(`ret = ${record.ret}, errno is ${errno.errno}, error:${errno.strerror}\n`);
+    } else if (mode === 'poll' || mode === 'fresh') {
+      if (record.call === 'poll') lines.push(`poll = ${record.ret}, revents = 0x${record.fds[0].revents.toString(16)}\n`);
+      if (record.call === 'getsockopt') lines.push(`so_error = ${record.value}, error:${record.valueStrerror}\n`);
+    }
   }
   return lines;
 }

@@ -1,10 +1,14 @@
 import { formatAddress } from '../target/address';
 import type { CallRecord } from '../probe/record';
-import type { Verdict } from '../probe/verdict';
+import type { AttemptResult, ProbeEvent, ProbeReport } from '../probe/probe';
+import type { AttemptStats } from '../probe/stats';
+import type { Resolution } from '../target/resolve';
+import { explain, EXPLAINED_PLATFORM } from '../probe/explain';
+import type { Verdict, VerdictKind } from '../probe/verdict';
 import type { Endpoint } from '../libc/sockaddr';
 import { formatEndpoint } from './endpoint';
 import type { Palette } from './palette';
-import { familyName } from '../probe/trace';
+import { describePollEvents, familyName } from '../probe/trace';
 
 /** `{AF_INET, 127.0.0.1:12345}`: the sockaddr as the issue's strace-like language writes it. */
 function formatSockaddr(endpoint: Endpoint): string {
@@ -24,8 +28,10 @@ export function formatCall(record: CallRecord): string {
       const fds = record.fds.map((p) => `{fd=${p.fd}, events=${p.events}}`).join(', ');
       return `poll([${fds}], ${record.fds.length}, ${record.timeoutMs})`;
     }
-    case 'getsockopt':
-      return `getsockopt(${record.fd}, ${record.level}, ${record.option}, [${record.value}], [4])`;
+    case 'getsockopt': {
+      const value = record.valueErrnoName ? `${record.valueErrnoName}=${record.value} (${record.valueStrerror})` : record.value;
+      return `getsockopt(${record.fd}, ${record.level}, ${record.option}, [${value}], [4])`;
+    }
     case 'setsockopt':
       return `setsockopt(${record.fd}, ${record.level}, ${record.option}, ${record.value})`;
     case 'getsockname':
@@ -42,6 +48,12 @@ export function formatReturn(record: CallRecord, palette: Palette): string {
   }
   if (record.call === 'fcntl' && record.returnedFlags) {
     return `0x${record.ret.toString(16)} (flags ${record.returnedFlags})`;
+  }
+  if (record.call === 'poll') {
+    if (record.ret === 0) return '0 (Timeout)';
+    const ready = record.fds.filter((p) => p.revents !== 0);
+    const revents = ready.map((p) => `{fd=${p.fd}, revents=${describePollEvents(p.revents)}}`).join(', ');
+    return `${record.ret} ([${revents}])`;
   }
   return String(record.ret);
 }
@@ -64,7 +76,7 @@ export function formatVerdict(verdict: Verdict, peer: Endpoint, palette: Palette
       return palette.warn(
         verdict.errnoName
           ? `timed out: ${target} never answered the SYNs (${verdict.errnoName})`
-          : `timed out: no answer from ${target} yet`,
+          : `timed out: no answer from ${target} (neither SYN-ACK nor RST came back)`,
       );
     case 'unreachable':
       return palette.bad(`unreachable: no route from here to ${formatAddress(peer.address)} (${verdict.errnoName})`);
@@ -77,4 +89,91 @@ export function formatVerdict(verdict: Verdict, peer: Endpoint, palette: Palette
         `self-connect: nothing listens on ${target}; the kernel picked port ${peer.port} as the source port and connected the socket to itself`,
       );
   }
+}
+
+/** The resolution step, as a call: `getaddrinfo("localhost") = [::1, 127.0.0.1] <0.000412>`. */
+export function formatResolution(resolution: Resolution, palette: Palette): string {
+  const answer = resolution.error
+    ? palette.bad(`${resolution.error} (the name did not resolve)`)
+    : `[${resolution.addresses.map(formatAddress).join(', ')}]`;
+  return `getaddrinfo("${resolution.name}") = ${answer} ${palette.dim(`<${(resolution.durationUs / 1e6).toFixed(6)}>`)}`;
+}
+
+const ms = (value: number) => value.toFixed(3);
+
+/** One fresh-mode attempt, tcping-style. */
+export function formatAttempt(attempt: AttemptResult, peer: Endpoint, palette: Palette): string {
+  const time = attempt.handshakeMs === null ? '' : ` in ${ms(attempt.handshakeMs)} ms`;
+  return `attempt ${attempt.attempt}: ${formatVerdict(attempt.verdict, peer, palette)}${time}`;
+}
+
+/** ping-style statistics: counts per verdict, and min/avg/max/stddev of the handshake time. */
+export function formatStats(stats: AttemptStats, peer: Endpoint): string[] {
+  const always = { connected: 'connected', refused: 'refused', timeout: 'timed out' } as const;
+  const counts = Object.entries(always).map(([kind, label]) => `${stats.verdicts[kind as VerdictKind] ?? 0} ${label}`);
+  const others = Object.entries(stats.verdicts)
+    .filter(([kind]) => !(kind in always))
+    .map(([kind, n]) => `${n} ${kind}`);
+  const lines = [
+    `--- ${formatEndpoint(peer)} connprobe statistics ---`,
+    `${stats.attempts} attempts, ${[...counts, ...others].join(', ')}`,
+  ];
+  if (stats.minMs !== null && stats.avgMs !== null && stats.maxMs !== null && stats.stddevMs !== null) {
+    lines.push(`handshake min/avg/max/stddev = ${[stats.minMs, stats.avgMs, stats.maxMs, stats.stddevMs].map(ms).join('/')} ms`);
+  }
+  return lines;
+}
+
+/** For a name with several addresses: each address's verdict, and what the target's verdict was taken from. */
+export function formatTargetSummary(report: ProbeReport, palette: Palette): string[] {
+  if (report.results.length < 2) return [];
+  const parts = report.results.map((r) => `${formatAddress(r.peer.address)} ${r.verdict.kind}`);
+  const lines = [`${report.host}:${report.port}: ${parts.join(', ')}`];
+  const kinds = new Set(report.results.map((r) => r.verdict.kind));
+  if (kinds.size > 1) {
+    lines.push(
+      palette.warn(
+        `the addresses disagree: a client that tries only the first (${formatAddress(report.results[0].peer.address)}) sees ${report.results[0].verdict.kind}; one that tries each in turn sees ${report.verdict.kind}`,
+      ),
+    );
+  }
+  return lines;
+}
+
+/**
+ * The human view, streamed: each line is written as soon as the probe learns it, so a slow handshake shows
+ * the calls made so far. With `explain`, every call is followed by one line on why it returned what it did.
+ */
+export function humanStream(write: (line: string) => void, palette: Palette, explainCalls: boolean) {
+  const records: CallRecord[] = [];
+  const mode = { fresh: false };
+  return {
+    start(report: { mode: string }) {
+      mode.fresh = report.mode === 'fresh';
+      if (explainCalls) write(palette.dim(`# explanations describe ${EXPLAINED_PLATFORM}'s TCP stack`));
+    },
+    onEvent(event: ProbeEvent) {
+      switch (event.type) {
+        case 'resolution':
+          write(formatResolution(event.resolution, palette));
+          break;
+        case 'call':
+          records.push(event.record);
+          write(formatRecordLine(event.record, palette));
+          if (explainCalls) write(palette.dim(`    # ${explain(records, records.length - 1)}`));
+          break;
+        case 'attempt':
+          if (mode.fresh) write(formatAttempt(event.attempt, event.peer, palette));
+          break;
+        case 'address':
+          records.length = 0;
+          if (mode.fresh) formatStats(event.result.stats, event.result.peer).forEach(write);
+          else write(formatVerdict(event.result.verdict, event.result.peer, palette));
+          break;
+      }
+    },
+    finish(report: ProbeReport) {
+      formatTargetSummary(report, palette).forEach(write);
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseIPv4, parseIPv6, type IpAddress } from './address';
 
 /** Bad input from the user: reported as one line on stderr with exit code 2. */
@@ -18,13 +19,86 @@ export function parsePort(text: string): number {
   return parseWholeNumber(text, 'port', 1, 65535);
 }
 
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
+/** poll() takes an int of milliseconds. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** `250ms`, `2s`, `1.5s`, `1m`, or plain milliseconds (`500`), as whole milliseconds within [minMs, 2^31-1]. */
+export function parseDuration(text: string, what: string, minMs: number): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)?$/.exec(text);
+  const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']) : NaN;
+  if (!(ms >= minMs && ms <= MAX_DURATION_MS)) {
+    throw new UsageError(
+      `${what} must be a duration like 250ms, 2s or 1m (or plain milliseconds), at least ${minMs}ms, not '${text}'`,
+    );
+  }
+  return ms;
+}
+
+/** What the user named as a host: an address to use as it is, or a name to resolve. */
+export type HostSpec =
+  | { readonly kind: 'address'; readonly text: string; readonly address: IpAddress }
+  | { readonly kind: 'name'; readonly text: string };
+
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOST_NAME = new RegExp(`^(?=.{1,253}\\.?$)${LABEL}(?:\\.${LABEL})*\\.?$`);
+
+/** The index of a network interface, as the kernel numbers it (what if_nametoindex returns). */
+function interfaceIndex(name: string): number | undefined {
+  if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(name)) return undefined;
+  try {
+    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function parseScopedIPv6(text: string): IpAddress | undefined {
+  const [bare, scope, ...rest] = text.split('%');
+  const address = parseIPv6(bare);
+  if (!address || rest.length) return undefined;
+  if (scope === undefined) return address;
+  if (DIGITS.test(scope)) return { ...address, scopeId: Number(scope) };
+  const index = interfaceIndex(scope);
+  if (index === undefined) throw new UsageError(`no network interface '${scope}' for the scope of '${text}'`);
+  return { ...address, scopeId: index, scopeName: scope };
+}
+
 /**
- * A numeric host: dotted-quad IPv4 or IPv6 (brackets allowed). Names are not accepted yet; anything that is
- * neither is a usage error naming what was given.
+ * A host: dotted-quad IPv4, IPv6 (brackets allowed, `%scope` for link-local), or a DNS name. Text made of digits
+ * and dots only is an IPv4 address or an error, never a name (`127.1`, `256.0.0.1` are typos, not names).
  */
-export function parseNumericHost(text: string): IpAddress {
-  const unbracketed = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-  const address = parseIPv4(unbracketed) ?? (unbracketed.includes(':') ? parseIPv6(unbracketed) : undefined);
-  if (!address) throw new UsageError(`host must be a numeric IPv4 or IPv6 address, not '${text}'`);
-  return address;
+export function parseHost(text: string): HostSpec {
+  const bracketed = text.startsWith('[') && text.endsWith(']');
+  const bare = bracketed ? text.slice(1, -1) : text;
+  let address: IpAddress | undefined;
+  if (bracketed || bare.includes(':')) address = parseScopedIPv6(bare);
+  else if (/^[0-9.]+$/.test(bare)) address = parseIPv4(bare);
+  else if (HOST_NAME.test(bare)) return { kind: 'name', text: bare };
+  if (!address) throw new UsageError(`host must be an IPv4 or IPv6 address or a host name, not '${text}'`);
+  return { kind: 'address', text: bare, address };
+}
+
+/** One thing to probe: a host and a port. */
+export interface TargetSpec {
+  readonly host: HostSpec;
+  readonly port: number;
+}
+
+/** `HOST:PORT` or `[IPV6]:PORT` in one argument. */
+export function parseHostPort(text: string): TargetSpec {
+  const match = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/.exec(text);
+  if (!match) throw new UsageError(`target must be HOST:PORT or [IPV6]:PORT, not '${text}'`);
+  return { host: parseHost(match[1]), port: parsePort(match[2]) };
+}
+
+/**
+ * The positional arguments: `HOST PORT`, or one `HOST:PORT` / `[IPV6]:PORT`.
+ */
+export function parseTarget(args: readonly string[]): TargetSpec {
+  if (args.length === 2) return { host: parseHost(args[0]), port: parsePort(args[1]) };
+  if (args.length === 1) return parseHostPort(args[0]);
+  throw new UsageError(
+    args.length === 0 ? 'missing target: give HOST PORT or HOST:PORT' : `too many arguments: ${args.slice(2).join(' ')}`,
+  );
 }

@@ -1,0 +1,123 @@
+import { C } from '../libc/constants';
+import { E } from '../libc/errno';
+import { sameEndpoint } from '../libc/sockaddr';
+import type { CallRecord } from './record';
+
+/** The platform the explanations describe; they are read off Linux's TCP stack. */
+export const EXPLAINED_PLATFORM = 'Linux';
+
+const ANSWERS: Readonly<Record<number, string>> = {
+  [E.ECONNREFUSED]: 'the peer answered the SYN with a RST: nothing listens on that port',
+  [E.ETIMEDOUT]:
+    'the kernel retransmitted the SYN as many times as net.ipv4.tcp_syn_retries (or TCP_SYNCNT) allows, got no answer at all, and gave up',
+  [E.ENETUNREACH]: 'no route to that network (for 127.0.0.1: lo is down), so no SYN was sent',
+  [E.EHOSTUNREACH]: 'the host is unreachable: no ARP/neighbour answer, or an ICMP host-unreachable came back',
+  [E.EADDRNOTAVAIL]:
+    'no local address can reach it (for ::1: lo is down and has no address), or no ephemeral port is free',
+  [E.EACCES]: 'a local policy forbade it (a firewall or BPF rule, or a broadcast address without SO_BROADCAST)',
+  [E.EPERM]: 'a local policy forbade it (a netfilter rule or seccomp filter)',
+  [E.EMFILE]: 'this process already has as many fds open as RLIMIT_NOFILE (ulimit -n) allows',
+  [E.ENFILE]: 'the whole system is out of file handles (fs.file-max)',
+};
+
+function answer(errno: number): string {
+  return ANSWERS[errno] ?? 'the call failed here, before any packet could tell';
+}
+
+/** Earlier records of the same attempt on the same fd. */
+function historyOf(records: readonly CallRecord[], index: number): CallRecord[] {
+  const current = records[index];
+  const fd = 'fd' in current ? current.fd : undefined;
+  return records
+    .slice(0, index)
+    .filter((r) => r.attempt === current.attempt && (fd === undefined || !('fd' in r) || r.fd === fd));
+}
+
+function explainConnect(record: CallRecord & { call: 'connect' }, history: readonly CallRecord[]): string {
+  const nonblocking = history.some((r) => r.call === 'fcntl' && r.cmd === 'F_SETFL' && r.ret === 0);
+  const earlier = history.filter((r): r is CallRecord & { call: 'connect' } => r.call === 'connect');
+  const previous = earlier.at(-1);
+  const handshakeUnderWay = previous !== undefined && (previous.errno === E.EINPROGRESS || previous.errno === E.EALREADY);
+  if (record.ret === 0) {
+    if (!nonblocking) return 'blocking socket: the call waited while the SYN, SYN-ACK and ACK went by; connected';
+    return handshakeUnderWay
+      ? 'the SYN-ACK came back since the last call and the kernel sent the ACK: this call reports the success (once; later calls say EISCONN)'
+      : 'the handshake completed within the call itself: connected';
+  }
+  switch (record.errno) {
+    case E.EINPROGRESS:
+      if (!nonblocking) {
+        return 'blocking socket, but SO_SNDTIMEO expired before any answer: the handshake is still under way';
+      }
+      if (previous && previous.errno !== E.EINPROGRESS && previous.errno !== E.EALREADY && previous.ret !== 0) {
+        return `the previous call consumed the pending ${previous.errnoName} and the socket went back to unconnected, so this call started a new handshake: a new SYN was sent`;
+      }
+      return 'SYN sent; the handshake is under way, and a non-blocking connect() returns without waiting for the answer';
+    case E.EALREADY:
+      return 'a handshake on this fd is still waiting for an answer (no SYN-ACK, no RST yet); the kernel does not start another';
+    case E.EISCONN:
+      return 'the socket is already connected; there is nothing left for connect() to do';
+    case E.ECONNREFUSED:
+      return handshakeUnderWay
+        ? 'the RST came back while you weren\'t looking: it left a pending error on the socket, and this call reported it and cleared it'
+        : nonblocking
+          ? `the RST arrived during the call: ${answer(record.errno)}`
+          : `blocking socket: the call waited for the answer, and ${answer(record.errno)}`;
+    default:
+      return handshakeUnderWay
+        ? `the pending error is reported by this call and cleared: ${answer(record.errno)}`
+        : answer(record.errno);
+  }
+}
+
+/**
+ * One plain-language line on what the kernel did and why this call returned what it did, derived from the sequence
+ * so far (not from the errno alone). True to Linux.
+ */
+export function explain(records: readonly CallRecord[], index: number): string {
+  const record = records[index];
+  const history = historyOf(records, index);
+  switch (record.call) {
+    case 'socket':
+      return record.ret === -1 ? `no socket: ${answer(record.errno)}` : `a new TCP socket, fd ${record.ret}; nothing is sent yet`;
+    case 'fcntl':
+      if (record.ret === -1) return answer(record.errno);
+      return record.cmd === 'F_GETFL'
+        ? 'read the file status flags, to add O_NONBLOCK to them'
+        : 'the socket is non-blocking now: connect() will return at once instead of waiting for the handshake';
+    case 'setsockopt':
+      if (record.ret === -1) return answer(record.errno);
+      return record.option === 'SO_SNDTIMEO'
+        ? 'bounds a blocking connect(): if no answer comes in time, it returns EINPROGRESS'
+        : `the kernel will retransmit the SYN at most ${record.value} times before giving up with ETIMEDOUT`;
+    case 'connect':
+      return explainConnect(record, history);
+    case 'poll': {
+      if (record.ret === -1) {
+        return record.errno === E.EINTR ? 'a signal interrupted the wait' : answer(record.errno);
+      }
+      if (record.ret === 0) {
+        return `no answer within ${record.timeoutMs} ms: neither a SYN-ACK nor a RST came back for the SYN (and its retransmissions)`;
+      }
+      const revents = record.fds[0]?.revents ?? 0;
+      return revents & C.POLLERR
+        ? 'writable with POLLERR: the handshake ended in an error, which SO_ERROR now holds'
+        : 'writable: the handshake has finished; SO_ERROR tells whether it succeeded';
+    }
+    case 'getsockopt':
+      if (record.ret === -1) return answer(record.errno);
+      return record.value === 0
+        ? 'no pending error: the handshake succeeded, connected'
+        : `the pending error: ${answer(record.value)}; reading SO_ERROR also clears it`;
+    case 'getsockname': {
+      const peer = history.filter((r) => r.call === 'connect').at(-1);
+      if (!record.local) return answer(record.errno);
+      if (peer?.call === 'connect' && sameEndpoint(peer.peer, record.local)) {
+        return 'the local end equals the peer: TCP self-connect. Nothing listens; the kernel picked the target port as the ephemeral source port and the SYN met itself';
+      }
+      return `the kernel picked local port ${record.local.port} for this connection`;
+    }
+    case 'close':
+      return 'fd released: a connection or a handshake in progress on it is dropped';
+  }
+}
