@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -53,14 +53,44 @@ export async function closedPort(host = '127.0.0.1'): Promise<number> {
   return listener.port;
 }
 
-let compiled: string | undefined;
-/** Compiles the C reference program once per test process (with the machine's cc) and returns its path. */
-export function referenceProgram(): string {
-  if (!compiled) {
+const compiled = new Map<string, string>();
+/** Compiles a C fixture from test/fixtures once per test process (with the machine's cc) and returns its path. */
+export function fixtureProgram(name: 'connect_ref' | 'full_backlog'): string {
+  let path = compiled.get(name);
+  if (!path) {
     const outDir = join(ROOT, 'dist', 'fixtures');
     mkdirSync(outDir, { recursive: true });
-    compiled = join(outDir, 'connect_ref');
-    execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', compiled, join(ROOT, 'test', 'fixtures', 'connect_ref.c')]);
+    path = join(outDir, name);
+    execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', path, join(ROOT, 'test', 'fixtures', `${name}.c`)]);
+    compiled.set(name, path);
   }
-  return compiled;
+  return path;
+}
+
+/** The C reference program's mode names, as connprobe's modes run them. */
+export type ReferenceMode = 'repeat' | 'blocking' | 'poll';
+
+/** Runs the C reference: `connect_ref MODE ADDRESS PORT COUNT TIMEOUT_MS`. */
+export function runReference(mode: ReferenceMode, address: string, port: number, count: number, timeoutMs: number) {
+  return runCommand(fixtureProgram('connect_ref'), [mode, address, String(port), String(count), String(timeoutMs)]);
+}
+
+/**
+ * A listener whose accept queue is full (listen backlog 0 holding one connection, never accepting): the kernel
+ * drops every further SYN. close() ends it.
+ */
+export async function startFullBacklog(ipv6 = false): Promise<{ port: number; close: () => Promise<void> }> {
+  const child = spawn(fixtureProgram('full_backlog'), ipv6 ? ['-6'] : [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((ok, fail) => {
+    child.stdout.once('data', (data: Buffer) => ok(Number(String(data).trim())));
+    child.once('exit', (code) => fail(new Error(`full_backlog exited with ${code}`)));
+  });
+  return {
+    port,
+    close: () =>
+      new Promise<void>((ok) => {
+        child.once('exit', () => ok());
+        child.stdin.end();
+      }),
+  };
 }

@@ -119,7 +119,8 @@ async function blockingConnect(libc: TracedLibc, options: StrategyOptions): Prom
   try {
     let isConnected = false;
     for (let i = 0; i < options.repeat && !options.signal?.aborted; i++) {
-      isConnected ||= connected(libc.connect(fd, options.peer));
+      const r = libc.connect(fd, options.peer);
+      isConnected ||= connected(r);
       await yieldToEventLoop(); // a blocking connect() holds the thread; let a signal handler run between calls
     }
     learnLocalEnd(libc, fd, isConnected, options);
