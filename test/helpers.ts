@@ -94,3 +94,28 @@ export async function startFullBacklog(ipv6 = false): Promise<{ port: number; cl
       }),
   };
 }
+
+/** Why the network-namespace tests cannot run here, or false when they can (root, as in CI). */
+export const NETNS_SKIP: string | false =
+  process.getuid?.() === 0 ? false : 'needs root for unshare -n (network namespaces); CI runs them as root';
+
+/**
+ * Runs a command inside a new network namespace (and a new mount namespace with `mounts`), after a set-up shell
+ * script. The namespace starts with only lo, down: no packet can leave it. A background job the set-up started
+ * (a listener) and recorded in $BACKGROUND is killed when the command ends; the namespace vanishes with it.
+ */
+export function inNetns(setup: string, command: readonly string[], mounts = false): Promise<RunResult> {
+  const script = `set -e\nBACKGROUND=\n${setup}\nset +e\n"$@"\nrc=$?\n[ -z "$BACKGROUND" ] || kill $BACKGROUND\nexit $rc`;
+  return runCommand('unshare', ['-n', ...(mounts ? ['-m'] : []), 'sh', '-c', script, 'sh', ...command]);
+}
+
+/** Set-up scripts for inNetns. */
+export const NETNS = {
+  loDown: ':',
+  loUp: 'ip link set lo up',
+  /** lo up, and an nftables rule that drops every packet lo delivers: SYNs vanish, nothing answers. */
+  dropAll:
+    'ip link set lo up\n' +
+    'nft add table inet connprobe\n' +
+    "nft add chain inet connprobe input '{ type filter hook input priority 0; policy drop; }'",
+};

@@ -64,6 +64,12 @@ export function formatRecordLine(record: CallRecord, palette: Palette): string {
   return `${formatCall(record)} = ${formatReturn(record, palette)} ${palette.dim(`<${seconds}>`)}`;
 }
 
+const UNREACHABLE_REASONS: Readonly<Record<string, string>> = {
+  ENETUNREACH: 'no route to its network (ENETUNREACH)',
+  EHOSTUNREACH: 'the host is unreachable (EHOSTUNREACH)',
+  EADDRNOTAVAIL: 'no local address can reach it (EADDRNOTAVAIL)',
+};
+
 /** The closing line: what the kernel's answers mean for this address. */
 export function formatVerdict(verdict: Verdict, peer: Endpoint, palette: Palette): string {
   const target = formatEndpoint(peer);
@@ -79,9 +85,9 @@ export function formatVerdict(verdict: Verdict, peer: Endpoint, palette: Palette
           : `timed out: no answer from ${target} (neither SYN-ACK nor RST came back)`,
       );
     case 'unreachable':
-      return palette.bad(`unreachable: no route from here to ${formatAddress(peer.address)} (${verdict.errnoName})`);
+      return palette.bad(`unreachable: ${target}: ${UNREACHABLE_REASONS[verdict.errnoName ?? ''] ?? verdict.errnoName}`);
     case 'unresolved':
-      return palette.bad(`unresolved: ${target}`);
+      return palette.bad(`unresolved: no address for ${target}`);
     case 'local-error':
       return palette.bad(`local error: ${verdict.failedCall}() failed with ${verdict.errnoName}`);
     case 'self-connect':
@@ -173,6 +179,9 @@ export function humanStream(write: (line: string) => void, palette: Palette, exp
       }
     },
     finish(report: ProbeReport) {
+      if (report.resolution?.error) {
+        write(palette.bad(`unresolved: ${report.resolution.name} did not resolve (${report.resolution.error})`));
+      }
       formatTargetSummary(report, palette).forEach(write);
     },
   };
