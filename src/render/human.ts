@@ -174,7 +174,7 @@ export function humanStream(write: (line: string) => void, palette: Palette, exp
         case 'address':
           records.length = 0;
           if (mode.fresh) formatStats(event.result.stats, event.result.peer).forEach(write);
-          else write(formatVerdict(event.result.verdict, event.result.peer, palette));
+          write(formatVerdict(event.result.verdict, event.result.peer, palette));
           break;
       }
     },

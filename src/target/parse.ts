@@ -88,7 +88,7 @@ export interface TargetSpec {
 /** `HOST:PORT` or `[IPV6]:PORT` in one argument. */
 export function parseHostPort(text: string): TargetSpec {
   const match = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/.exec(text);
-  if (!match) throw new UsageError(`target must be HOST:PORT or [IPV6]:PORT, not '${text}'`);
+  if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not '${text}'`);
   return { host: parseHost(match[1]), port: parsePort(match[2]) };
 }
 
