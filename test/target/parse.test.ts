@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseDuration, parseHost, parseHostPort, parseTarget, UsageError } from '../../src/target/parse';
+
+describe('durations', () => {
+  const good: [string, number][] = [['250ms', 250], ['2s', 2000], ['1.5s', 1500], ['1m', 60_000], ['500', 500], ['0', 0]];
+  for (const [text, ms] of good) it(`${text} is ${ms} ms`, () => assert.equal(parseDuration(text, 'd', 0), ms));
+  it('refuses units it does not know, signs, blanks, and more than poll() can take', () => {
+    for (const text of ['1h', '-1s', ' 1s', '1 s', 's', '', '1e3', '24.9d', '2147484s']) {
+      assert.throws(() => parseDuration(text, 'd', 0), UsageError, text);
+    }
+  });
+  it('enforces the minimum', () => assert.throws(() => parseDuration('0', '--timeout', 1), /at least 1ms/));
+});
+
+describe('hosts', () => {
+  it('tells addresses from names', () => {
+    assert.equal(parseHost('127.0.0.1').kind, 'address');
+    assert.equal(parseHost('[::1]').kind, 'address');
+    assert.equal(parseHost('localhost').kind, 'name');
+    assert.equal(parseHost('db-1.example.').kind, 'name');
+  });
+  it('resolves a link-local scope name to its interface index, and takes a numeric scope as it is', () => {
+    const host = parseHost('fe80::1%lo');
+    assert.ok(host.kind === 'address' && host.address.scopeId > 0 && host.address.scopeName === 'lo');
+    const numeric = parseHost('fe80::1%7');
+    assert.ok(numeric.kind === 'address' && numeric.address.scopeId === 7);
+  });
+  it('refuses digit-and-dot typos instead of treating them as names', () => {
+    for (const text of ['127.1', '1.2.3.256', '10..1.1']) assert.throws(() => parseHost(text), /host must be/);
+  });
+});
+
+describe('targets', () => {
+  it('HOST PORT, HOST:PORT and [IPV6]:PORT', () => {
+    assert.equal(parseTarget(['::1', '80']).port, 80);
+    assert.equal(parseHostPort('localhost:8080').host.text, 'localhost');
+    const v6 = parseHostPort('[fe80::1%lo]:443');
+    assert.equal(v6.port, 443);
+    assert.equal(v6.host.text, 'fe80::1%lo');
+  });
+  it('refuses an IPv6 address without brackets before a port', () => {
+    assert.throws(() => parseHostPort('::1:80'), /target must be/);
+  });
+});
