@@ -1,70 +1,99 @@
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT_CODES } from './probe/verdict';
-import { parseDuration, parseTarget, parseWholeNumber, UsageError } from './target/parse';
-import type { ProbeOptions, ProbeReport } from './probe/probe';
+import { EXPECTATION_NOT_MET } from './probe/outcome';
 import { MODES, type Mode } from './probe/strategies';
-const FORMATS = ['human', 'classic'] as const;
-type Format = (typeof FORMATS)[number];
+import { EXIT_CODES, type VerdictKind } from './probe/verdict';
+import { FORMATS, type Format, type RunOptions } from './run';
+import { parseDuration, parseTargets, parseWholeNumber, UsageError } from './target/parse';
+
+const VERDICTS = Object.keys(EXIT_CODES).filter((k) => k !== 'usage') as VerdictKind[];
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+const BROKEN_PIPE_EXIT = 141;
+const INTERNAL_ERROR_EXIT = 70;
 
 const EXIT_TABLE = `Exit codes (the same in every mode):
-  ${EXIT_CODES.connected}  connected: a connect() succeeded (or said EISCONN), or SO_ERROR was 0
-  ${EXIT_CODES.refused}  refused: ECONNREFUSED, nothing listens there
-  ${EXIT_CODES.usage}  usage error: bad arguments
-  ${EXIT_CODES.timeout}  timed out: no answer within --timeout, or ETIMEDOUT
-  ${EXIT_CODES.unreachable}  unreachable: ENETUNREACH, EHOSTUNREACH or EADDRNOTAVAIL
-  ${EXIT_CODES.unresolved}  the name did not resolve
-  ${EXIT_CODES['local-error']}  local error: a call failed here (EMFILE, EACCES, ...), or an unsupported platform
-  ${EXIT_CODES['self-connect']}  self-connect: no listener; the kernel connected the socket to itself
-A name with several addresses exits 0 if any address connected, else with the first address's code.`;
+  ${EXIT_CODES.connected}    connected (every target; with --any, one), or every --expect met
+  ${EXIT_CODES.refused}    refused: ECONNREFUSED, nothing listens there
+  ${EXIT_CODES.usage}    usage error: bad arguments
+  ${EXIT_CODES.timeout}    timed out: no answer within --timeout (or --wait), or ETIMEDOUT
+  ${EXIT_CODES.unreachable}    unreachable: ENETUNREACH, EHOSTUNREACH or EADDRNOTAVAIL
+  ${EXIT_CODES.unresolved}    the name did not resolve
+  ${EXIT_CODES['local-error']}    local error: a call failed here (EMFILE, EACCES, ...), or an unsupported platform
+  ${EXIT_CODES['self-connect']}    self-connect: no listener; the kernel connected the socket to itself
+  ${EXPECTATION_NOT_MET}    an --expect or --expect-sequence was not met
+  ${INTERNAL_ERROR_EXIT}   internal error (a bug; CONNPROBE_DEBUG=1 prints the stack)
+  ${SIGNAL_EXIT.SIGINT}  interrupted by SIGINT, ${SIGNAL_EXIT.SIGTERM} by SIGTERM (sockets closed, partial results printed)
+  ${BROKEN_PIPE_EXIT}  stdout closed early (e.g. | head -1): stopped quietly
+Without --expect, several targets exit with the code of the first one that did not connect.
+A name with several addresses counts as connected if any address connected.`;
 
-const EXAMPLES = `Modes:
+const EXAMPLES = `Modes (one target, no --wait):
   repeat    one non-blocking socket, connect() called --repeat times (the classic puzzle); if no call
             settled it, waits for the answer as poll mode does
   poll      connect() once, poll() for POLLOUT up to --timeout, then getsockopt(SO_ERROR): man 2 connect
   fresh     a new socket per attempt, --count attempts --interval apart, with ping-style statistics
   blocking  no O_NONBLOCK: connect() waits itself, bounded by SO_SNDTIMEO = --timeout
+Several targets, or --wait: probed concurrently (poll()'d non-blocking sockets), one line per target.
 
 Examples:
   connprobe 127.0.0.1 12345 --repeat 3 --explain   the classic puzzle, explained call by call
   connprobe 127.0.0.1 12345 --format classic       what the C reproduction prints, byte for byte
   connprobe [::1]:5432 --mode poll --timeout 500ms the right way to wait for a connect()
   connprobe localhost 8080 --mode fresh --count 5  tcping: five sockets, latency and statistics
-  connprobe db.internal 5432 -4 --mode blocking     a blocking connect() to the IPv4 addresses of a name`;
+  connprobe db 5432 --wait 30s                     wait for a database (exit 0 once it accepts)
+  connprobe 127.0.0.1 6379 --expect refused -q     assert that a port is closed
+  connprobe 127.0.0.1 8000-8010,9000 --any         sweep ports; exit 0 if any is open
+  connprobe web:443 db:5432 cache:6379 --json      check a list of services, machine-readable`;
 
 interface CliOptions {
-  mode: Mode;
+  mode?: Mode;
   repeat?: string;
   count: string;
-  timeout: string;
-  interval: string;
+  timeout?: string;
+  interval?: string;
+  wait?: string;
+  concurrency: string;
   synRetries?: string;
   ipv4?: boolean;
   ipv6?: boolean;
   explain?: boolean;
   format: Format;
+  json?: boolean;
+  ndjson?: boolean;
+  quiet?: boolean;
+  expect?: string[];
+  expectSequence?: string;
+  any?: boolean;
   color?: boolean;
 }
 
 function buildProgram(): Command {
   return new Command()
     .name('connprobe')
-    .usage('[options] HOST PORT | HOST:PORT | [IPV6]:PORT')
+    .usage('[options] HOST PORTS | HOST:PORTS... | [IPV6]:PORTS...')
     .description(
       'Calls socket(), fcntl(), connect(), poll() and getsockopt() through libc and prints every call with what\n' +
         'the kernel answered: return value, errno name and number, strerror text, and how long the call took.',
     )
-    .argument('<target...>', 'HOST PORT, or HOST:PORT; HOST is an IPv4 or IPv6 address or a name')
-    .addOption(new Option('-m, --mode <mode>', 'how connect() is called').choices(MODES).default('repeat'))
+    .argument('<target...>', 'HOST PORTS, or HOST:PORTS targets; PORTS like 80, 8000-8010 or 80,443')
+    .addOption(new Option('-m, --mode <mode>', 'how connect() is called, one target (default: repeat)').choices(MODES))
     .option('-n, --repeat <count>', 'connect() calls on the one socket (repeat: 3, blocking: 1)')
     .option('-c, --count <count>', 'attempts in fresh mode', '4')
-    .option('-t, --timeout <duration>', 'how long to wait for an answer: 250ms, 2s, 1m, or ms', '2s')
-    .option('-i, --interval <duration>', 'pause between fresh attempts', '1s')
+    .option('-t, --timeout <duration>', 'how long one attempt waits for an answer: 250ms, 2s, 1m, or ms (default: 2s)')
+    .option('-i, --interval <duration>', 'pause between attempts (default: 1s fresh, 250ms --wait)')
+    .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes')
+    .option('--concurrency <n>', 'handshakes in flight at once (also bounded by the fd limit)', '512')
     .option('--syn-retries <n>', 'TCP_SYNCNT: SYN retransmissions before ETIMEDOUT (1-127)')
-    .option('-4, --ipv4', 'resolve the name to IPv4 addresses only')
-    .option('-6, --ipv6', 'resolve the name to IPv6 addresses only')
+    .option('-4, --ipv4', 'resolve names to IPv4 addresses only')
+    .option('-6, --ipv6', 'resolve names to IPv6 addresses only')
+    .option('--expect <verdicts...>', `exit 0 iff every target's verdict is one of these: ${VERDICTS.join(', ')}`)
+    .option('--expect-sequence <errnos>', 'exit 0 iff the connect() calls answered exactly these (e.g. EINPROGRESS,ECONNREFUSED,EINPROGRESS; 0 for success)')
+    .option('--any', 'exit 0 if at least one target meets the expectation')
     .option('-e, --explain', 'after each call, one line on what the kernel did and why (Linux)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('human'))
-    .option('--color', 'force colour (default: only on a terminal, never with NO_COLOR)')
+    .option('--json', 'same as --format json: one JSON document (schema/connprobe.schema.json)')
+    .option('--ndjson', 'same as --format ndjson: one JSON event per line, streamed')
+    .option('-q, --quiet', 'print nothing: the exit code is the answer')
+    .option('--color', 'force colour (default: only on a terminal, never with NO_COLOR; FORCE_COLOR forces it)')
     .option('--no-color', 'never colour')
     .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_TABLE}\n`)
     .showSuggestionAfterError(false)
@@ -72,11 +101,11 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined }); // errors are printed once, by fail(), as one line
 }
 
-function useColour(explicit: boolean | undefined, stream: NodeJS.WriteStream): boolean {
+function useColour(explicit: boolean | undefined): boolean {
   if (explicit !== undefined) return explicit;
   const force = process.env.FORCE_COLOR;
   if (force !== undefined) return force !== '0' && force !== 'false';
-  return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  return Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
 }
 
 function fail(message: string, code: number): number {
@@ -84,44 +113,99 @@ function fail(message: string, code: number): number {
   return code;
 }
 
-/** argv → the probe's options; every value checked here, so nothing invalid reaches libc. */
-function toProbeOptions(args: readonly string[], options: CliOptions): ProbeOptions {
-  const target = parseTarget(args);
-  if (options.ipv4 && options.ipv6) throw new UsageError('-4 and -6 exclude each other');
+function parseExpect(values: readonly string[] | undefined): Set<VerdictKind> | undefined {
+  if (!values) return undefined;
+  const kinds = values.flatMap((v) => v.split(',')).map((v) => (v === 'timed-out' ? 'timeout' : v));
+  const unknown = kinds.find((k) => !VERDICTS.includes(k as VerdictKind));
+  if (unknown !== undefined) throw new UsageError(`--expect takes ${VERDICTS.join(', ')}; not '${unknown}'`);
+  return new Set(kinds as VerdictKind[]);
+}
+
+function parseSequence(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(',');
+  const bad = names.find((n) => n !== '0' && !/^E[A-Z0-9]+$/.test(n));
+  if (bad !== undefined) throw new UsageError(`--expect-sequence takes errno names (or 0) separated by commas, not '${bad}'`);
+  return names;
+}
+
+/** argv options → RunOptions; every value checked here, so nothing invalid reaches libc. */
+function toRunOptions(args: readonly string[], o: CliOptions): RunOptions {
+  const targets = parseTargets(args);
+  if (o.ipv4 && o.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  const formats = [o.json && 'json', o.ndjson && 'ndjson', o.format !== 'human' && o.format].filter(Boolean);
+  if (new Set(formats).size > 1) throw new UsageError(`choose one output format, not ${[...new Set(formats)].join(' and ')}`);
+  const format = (formats[0] || 'human') as Format;
+  const waitMs = o.wait === undefined ? undefined : parseDuration(o.wait, '--wait', 1);
+  const sequence = parseSequence(o.expectSequence);
+  const concurrent = targets.length > 1 || waitMs !== undefined;
+  if (concurrent && o.mode && o.mode !== 'poll') {
+    throw new UsageError(`--mode ${o.mode} probes one target without --wait; several targets and --wait use poll()`);
+  }
+  if (concurrent && format === 'classic') throw new UsageError('--format classic shows one socket: give one target, no --wait');
+  if (concurrent && o.explain) throw new UsageError('--explain follows one socket: give one target, no --wait');
+  const mode = o.mode ?? 'repeat';
+  if (sequence && (concurrent || (mode !== 'repeat' && mode !== 'blocking'))) {
+    throw new UsageError('--expect-sequence checks the connect() calls of repeat or blocking mode, on one target');
+  }
   return {
-    host: target.host.text,
-    port: target.port,
-    mode: options.mode,
-    repeat: options.repeat === undefined ? undefined : parseWholeNumber(options.repeat, '--repeat', 1, 1_000_000),
-    attempts: parseWholeNumber(options.count, '--count', 1, 1_000_000),
-    timeoutMs: parseDuration(options.timeout, '--timeout', 1),
-    intervalMs: parseDuration(options.interval, '--interval', 0),
-    synRetries: options.synRetries === undefined ? undefined : parseWholeNumber(options.synRetries, '--syn-retries', 1, 127),
-    family: options.ipv4 ? 4 : options.ipv6 ? 6 : undefined,
+    targets,
+    mode,
+    repeat: o.repeat === undefined ? sequence?.length : parseWholeNumber(o.repeat, '--repeat', 1, 1_000_000),
+    attempts: parseWholeNumber(o.count, '--count', 1, 1_000_000),
+    timeoutMs: parseDuration(o.timeout ?? '2s', '--timeout', 1),
+    intervalMs: parseDuration(o.interval ?? (waitMs === undefined ? '1s' : '250ms'), '--interval', 0),
+    waitMs,
+    synRetries: o.synRetries === undefined ? undefined : parseWholeNumber(o.synRetries, '--syn-retries', 1, 127),
+    family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
+    concurrency: parseWholeNumber(o.concurrency, '--concurrency', 1, 65_536),
+    backend: 'ffi-napi',
+    format,
+    explain: Boolean(o.explain),
+    expectation: { verdicts: parseExpect(o.expect), sequence, any: Boolean(o.any) },
   };
 }
 
-async function probeAndPrint(probeOptions: ProbeOptions, options: CliOptions): Promise<ProbeReport> {
-  const { probe } = require('./probe/probe') as typeof import('./probe/probe');
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  if (options.format === 'classic') {
-    const { classicLines } = require('./render/classic') as typeof import('./render/classic');
-    const report = await probe(probeOptions);
-    for (const result of report.results) process.stdout.write(classicLines(result.records, report.mode).join(''));
-    return report;
-  }
+/**
+ * Wires the process to a run: SIGINT / SIGTERM abort it (sockets are closed, what was learned is printed, exit
+ * 130 / 143; a second signal exits at once); a stdout closed early (`| head -1`) stops it quietly with 141.
+ */
+async function runWired(options: RunOptions, quiet: boolean, colour: boolean): Promise<number> {
+  const { run } = require('./run') as typeof import('./run');
   const palettes = require('./render/palette') as typeof import('./render/palette');
-  const { humanStream } = require('./render/human') as typeof import('./render/human');
-  const palette = useColour(options.color, process.stdout) ? palettes.colourPalette() : palettes.PLAIN;
-  const stream = humanStream(out, palette, Boolean(options.explain));
-  stream.start({ mode: probeOptions.mode ?? 'repeat' });
-  const report = await probe({ ...probeOptions, onEvent: stream.onEvent });
-  stream.finish(report);
-  return report;
+  const controller = new AbortController();
+  let interruptedBy: keyof typeof SIGNAL_EXIT | undefined;
+  let stdoutClosed = false;
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
+    if (interruptedBy) process.exit(SIGNAL_EXIT[signal]);
+    interruptedBy = signal;
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+    controller.abort();
+  });
+  const progressOn = !quiet && options.format === 'human' && options.waitMs !== undefined && Boolean(process.stderr.isTTY);
+  try {
+    const code = await run(options, {
+      write: (text) => {
+        if (!quiet && !stdoutClosed) process.stdout.write(text);
+      },
+      palette: colour ? palettes.colourPalette() : palettes.PLAIN,
+      progress: progressOn ? (line) => process.stderr.write(line === null ? '\r\x1b[K' : `\r\x1b[K${line}`) : undefined,
+      signal: controller.signal,
+    });
+    if (stdoutClosed) return BROKEN_PIPE_EXIT;
+    return interruptedBy ? SIGNAL_EXIT[interruptedBy] : code;
+  } finally {
+    process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+  }
 }
 
-/** Parses argv, runs the probe, prints, and returns the exit code. */
-export async function run(argv: readonly string[]): Promise<number> {
+/** Parses argv, runs, prints, and returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     program.parse(argv as string[], { from: 'user' });
@@ -132,10 +216,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  const options = program.opts<CliOptions>();
   try {
-    const options = program.opts<CliOptions>();
-    const report = await probeAndPrint(toProbeOptions(program.args, options), options);
-    return EXIT_CODES[report.verdict.kind];
+    return await runWired(toRunOptions(program.args, options), Boolean(options.quiet), useColour(options.color));
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
     if (error instanceof Error && error.name === 'UnsupportedPlatformError') {
@@ -146,15 +229,15 @@ export async function run(argv: readonly string[]): Promise<number> {
 }
 
 export function main(argv: readonly string[]): void {
-  run(argv).then(
+  runCli(argv).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      // a bug, not a user error: say so in one line, with the stack only on request
+      // a bug, not a user error: one line, and the stack only on request
       process.stderr.write(`connprobe: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
       if (process.env.CONNPROBE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-      process.exitCode = 70;
+      process.exitCode = INTERNAL_ERROR_EXIT;
     },
   );
 }

@@ -6,7 +6,7 @@ import type { CallRecord } from './record';
 import { attemptStats, type AttemptStats } from './stats';
 import { STRATEGIES, type Mode } from './strategies';
 import { TracedLibc } from './trace';
-import { verdictOf, type Verdict } from './verdict';
+import { targetVerdict, verdictOf, type Verdict } from './verdict';
 
 export interface ProbeOptions {
   /** IPv4 or IPv6 address (`::1`, `[::1]`, `fe80::1%lo`) or a host name, resolved once. */
@@ -76,8 +76,6 @@ export interface ProbeReport {
   /** True when aborted (SIGINT, SIGTERM) before the probe finished. */
   readonly interrupted: boolean;
 }
-
-const UNRESOLVED: Verdict = { kind: 'unresolved', errnoName: null, failedCall: null, local: null };
 
 function handshakeMs(records: readonly CallRecord[], verdict: Verdict): number | null {
   if (verdict.kind === 'timeout' || verdict.kind === 'local-error') return null;
@@ -164,8 +162,6 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     results.push(result);
     options.onEvent?.({ type: 'address', result });
   }
-  const verdict =
-    results.find((r) => r.verdict.kind === 'connected')?.verdict ?? results[0]?.verdict ?? UNRESOLVED;
   return {
     host: host.text,
     port: options.port,
@@ -173,7 +169,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     backend,
     resolution,
     results,
-    verdict: resolution?.error ? UNRESOLVED : verdict,
+    verdict: targetVerdict(results.map((r) => r.verdict), resolution),
     interrupted: options.signal?.aborted ?? false,
   };
 }

@@ -55,7 +55,7 @@ function openSocket(libc: TracedLibc, options: StrategyOptions, nonblocking: boo
 async function awaitHandshake(libc: TracedLibc, fd: number, options: StrategyOptions): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    const polled = libc.pollWritable(fd, Math.max(0, deadline - Date.now()));
+    const polled = libc.poll([fd], Math.max(0, deadline - Date.now()));
     if (polled.ret > 0) {
       const pending = libc.socketError(fd);
       return pending.ret === 0 && pending.value === 0;

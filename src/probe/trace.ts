@@ -53,6 +53,11 @@ export class TracedLibc {
     private readonly origin: bigint = process.hrtime.bigint(),
   ) {}
 
+  /** Milliseconds since the origin, the time base of every record's startMs. */
+  elapsedMs(): number {
+    return Number(process.hrtime.bigint() - this.origin) / 1e6;
+  }
+
   /** strerror() text, cached: glibc's messages do not change while the process runs. */
   strerror(errno: number): string {
     let text = this.messages.get(errno);
@@ -129,13 +134,12 @@ export class TracedLibc {
     );
   }
 
-  /** poll() on one fd for POLLOUT: writable means the handshake finished, one way or the other. */
-  pollWritable(fd: number, timeoutMs: number): { ret: number; errno: number; revents: number } {
-    const r = this.trace(
-      () => this.libc.poll([{ fd, events: C.POLLOUT }], timeoutMs),
-      (r) => ({ call: 'poll', fds: [{ fd, events: 'POLLOUT', revents: r.revents[0] }], timeoutMs }),
+  /** poll() on fds for POLLOUT: writable means the handshake finished, one way or the other. */
+  poll(fds: readonly number[], timeoutMs: number): { ret: number; errno: number; revents: readonly number[] } {
+    return this.trace(
+      () => this.libc.poll(fds.map((fd) => ({ fd, events: C.POLLOUT })), timeoutMs),
+      (r) => ({ call: 'poll', fds: fds.map((fd, i) => ({ fd, events: 'POLLOUT', revents: r.revents[i] })), timeoutMs }),
     );
-    return { ret: r.ret, errno: r.errno, revents: r.revents[0] };
   }
 
   /** getsockopt(SOL_SOCKET, SO_ERROR): the pending error of the socket, which reading also clears. */

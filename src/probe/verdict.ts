@@ -89,3 +89,14 @@ export function verdictOf(records: readonly CallRecord[]): Verdict {
   }
   return { ...verdict, local: verdict.kind === 'connected' ? local : null };
 }
+
+const UNRESOLVED: Verdict = { kind: 'unresolved', errnoName: null, failedCall: null, local: null };
+
+/**
+ * A target's verdict from its addresses' verdicts: connected if any address connected (a client trying each
+ * address in turn gets through), otherwise the first address's; unresolved when the name gave no address.
+ */
+export function targetVerdict(addressVerdicts: readonly Verdict[], resolution: { error: string | null } | null): Verdict {
+  if (resolution?.error || addressVerdicts.length === 0) return UNRESOLVED;
+  return addressVerdicts.find((v) => v.kind === 'connected') ?? addressVerdicts[0];
+}

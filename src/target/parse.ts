@@ -85,20 +85,49 @@ export interface TargetSpec {
   readonly port: number;
 }
 
-/** `HOST:PORT` or `[IPV6]:PORT` in one argument. */
-export function parseHostPort(text: string): TargetSpec {
+/**
+ * Ports: `80`, `8000-8010`, `80,443,8000-8010`; in the order given, each once.
+ */
+export function parsePorts(text: string): number[] {
+  const ports = new Set<number>();
+  for (const part of text.split(',')) {
+    const range = /^([0-9]+)-([0-9]+)$/.exec(part);
+    if (!range) {
+      ports.add(parsePort(part));
+      continue;
+    }
+    const [first, last] = [parsePort(range[1]), parsePort(range[2])];
+    if (first > last) throw new UsageError(`port range must go up, not '${part}'`);
+    for (let port = first; port <= last; port++) ports.add(port);
+  }
+  return [...ports];
+}
+
+/** `HOST:PORTS` or `[IPV6]:PORTS` in one argument. */
+export function parseHostPorts(text: string): TargetSpec[] {
   const match = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/.exec(text);
   if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not '${text}'`);
-  return { host: parseHost(match[1]), port: parsePort(match[2]) };
+  const host = parseHost(match[1]);
+  return parsePorts(match[2]).map((port) => ({ host, port }));
+}
+
+const PORTS = /^[0-9][0-9,-]*$/;
+
+function tryParseHost(text: string): HostSpec | undefined {
+  try {
+    return parseHost(text);
+  } catch {
+    return undefined; // not a host on its own: maybe HOST:PORT
+  }
 }
 
 /**
- * The positional arguments: `HOST PORT`, or one `HOST:PORT` / `[IPV6]:PORT`.
+ * The positional arguments: `HOST PORTS` (ports as a list or ranges), or any number of `HOST:PORTS` /
+ * `[IPV6]:PORTS`. Targets keep the order the user gave.
  */
-export function parseTarget(args: readonly string[]): TargetSpec {
-  if (args.length === 2) return { host: parseHost(args[0]), port: parsePort(args[1]) };
-  if (args.length === 1) return parseHostPort(args[0]);
-  throw new UsageError(
-    args.length === 0 ? 'missing target: give HOST PORT or HOST:PORT' : `too many arguments: ${args.slice(2).join(' ')}`,
-  );
+export function parseTargets(args: readonly string[]): TargetSpec[] {
+  if (args.length === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
+  const host = args.length === 2 && PORTS.test(args[1]) ? tryParseHost(args[0]) : undefined;
+  if (host) return parsePorts(args[1]).map((port) => ({ host, port }));
+  return args.flatMap(parseHostPorts);
 }

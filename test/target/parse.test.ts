@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration, parseHost, parseHostPort, parseTarget, UsageError } from '../../src/target/parse';
+import { parseDuration, parseHost, parseHostPorts, parsePorts, parseTargets, UsageError } from '../../src/target/parse';
 
 describe('durations', () => {
   const good: [string, number][] = [['250ms', 250], ['2s', 2000], ['1.5s', 1500], ['1m', 60_000], ['500', 500], ['0', 0]];
@@ -32,14 +32,23 @@ describe('hosts', () => {
 });
 
 describe('targets', () => {
-  it('HOST PORT, HOST:PORT and [IPV6]:PORT', () => {
-    assert.equal(parseTarget(['::1', '80']).port, 80);
-    assert.equal(parseHostPort('localhost:8080').host.text, 'localhost');
-    const v6 = parseHostPort('[fe80::1%lo]:443');
-    assert.equal(v6.port, 443);
-    assert.equal(v6.host.text, 'fe80::1%lo');
+  const show = (args: string[]) => parseTargets(args).map((t) => `${t.host.text}/${t.port}`);
+  it('HOST PORT, HOST PORTS, and any number of HOST:PORTS and [IPV6]:PORTS, in the order given', () => {
+    assert.deepEqual(show(['::1', '80']), ['::1/80']);
+    assert.deepEqual(show(['127.0.0.1', '8001-8003,22']), ['127.0.0.1/8001', '127.0.0.1/8002', '127.0.0.1/8003', '127.0.0.1/22']);
+    assert.deepEqual(show(['localhost:8080', '[fe80::1%lo]:443', '127.0.0.1:1,2']), [
+      'localhost/8080', 'fe80::1%lo/443', '127.0.0.1/1', '127.0.0.1/2',
+    ]);
+    assert.deepEqual(show(['127.0.0.1:80', '[::1]:80']), ['127.0.0.1/80', '::1/80']);
+  });
+  it('ports: lists and ranges, each port once, ranges going up', () => {
+    assert.deepEqual(parsePorts('3,1-3'), [3, 1, 2]);
+    assert.equal(parsePorts('1-65535').length, 65535);
+    assert.throws(() => parsePorts('10-1'), /port range must go up, not '10-1'/);
+    assert.throws(() => parsePorts('1-65536'), /port .* not '65536'/);
+    assert.throws(() => parsePorts('1,,2'), /port .* not ''/);
   });
   it('refuses an IPv6 address without brackets before a port', () => {
-    assert.throws(() => parseHostPort('::1:80'), /target must be/);
+    assert.throws(() => parseHostPorts('::1:80'), /target must be/);
   });
 });

@@ -1,0 +1,50 @@
+import type { CallRecord } from './record';
+import { EXIT_CODES, type Verdict, type VerdictKind } from './verdict';
+
+/** What a run must find for exit code 0. */
+export interface Expectation {
+  /** Verdicts that count as met (default: connected only). */
+  readonly verdicts?: ReadonlySet<VerdictKind>;
+  /** The exact errno names of the connect() calls (`0` for a success), e.g. EINPROGRESS,ECONNREFUSED,EINPROGRESS. */
+  readonly sequence?: readonly string[];
+  /** One target meeting it is enough (default: every target must). */
+  readonly any?: boolean;
+}
+
+/** Exit code when an --expect / --expect-sequence was not met. */
+export const EXPECTATION_NOT_MET = 8;
+
+/** The errno name of each connect() call, `0` for one that succeeded. */
+export function connectSequence(records: readonly CallRecord[]): string[] {
+  return records.filter((r) => r.call === 'connect').map((r) => r.errnoName ?? String(r.ret));
+}
+
+/** One target's outcome, as the exit code rules see it: its verdict (null if unfinished) and its calls. */
+export interface TargetOutcome {
+  readonly verdict: Verdict | null;
+  readonly records: readonly CallRecord[];
+}
+
+export function meets(target: TargetOutcome, expectation: Expectation): boolean {
+  if (!target.verdict) return false;
+  if (expectation.sequence) {
+    const seen = connectSequence(target.records);
+    if (seen.length !== expectation.sequence.length || seen.some((name, i) => name !== expectation.sequence![i])) {
+      return false;
+    }
+  }
+  const verdicts = expectation.verdicts ?? (expectation.sequence ? undefined : new Set<VerdictKind>(['connected']));
+  return verdicts === undefined || verdicts.has(target.verdict.kind);
+}
+
+/**
+ * The run's exit code. 0 when every target met the expectation (with `any`, at least one). Otherwise: 8 when an
+ * --expect or --expect-sequence was given; else the code of the first target (in the user's order) that did not
+ * connect, so a single target exits with its own verdict's code.
+ */
+export function exitCodeOf(targets: readonly { verdict: Verdict | null; met: boolean }[], expectation: Expectation): number {
+  if (expectation.any ? targets.some((t) => t.met) : targets.every((t) => t.met)) return 0;
+  if (expectation.verdicts || expectation.sequence) return EXPECTATION_NOT_MET;
+  const first = targets.find((t) => !t.met && t.verdict);
+  return first?.verdict ? EXIT_CODES[first.verdict.kind] : EXIT_CODES.timeout;
+}

@@ -1,0 +1,181 @@
+import type { BackendName } from './libc/load';
+import type { ConcurrentReport, TargetResult } from './probe/concurrent';
+import { exitCodeOf, meets, type Expectation } from './probe/outcome';
+import type { ProbeReport } from './probe/probe';
+import type { Mode } from './probe/strategies';
+import type { Family } from './target/resolve';
+import type { TargetSpec } from './target/parse';
+import type { RunDocument, TargetOutcomeDocument } from './render/json';
+import type { Palette } from './render/palette';
+
+export const FORMATS = ['human', 'classic', 'json', 'ndjson'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Everything a run needs, already validated by the CLI (or by the API caller). */
+export interface RunOptions {
+  readonly targets: readonly TargetSpec[];
+  readonly mode: Mode;
+  readonly repeat?: number;
+  readonly attempts: number;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  readonly waitMs?: number;
+  readonly synRetries?: number;
+  readonly family?: Family;
+  readonly concurrency: number;
+  readonly backend: BackendName;
+  readonly format: Format;
+  readonly explain: boolean;
+  readonly expectation: Expectation;
+}
+
+/** Where a run's output goes. */
+export interface RunIo {
+  /** Writes result text to stdout (a no-op with --quiet, or once stdout is gone). */
+  readonly write: (text: string) => void;
+  readonly palette: Palette;
+  /** Rewrites the live progress line on a terminal's stderr; undefined when there is no such terminal. */
+  readonly progress?: (line: string | null) => void;
+  readonly signal: AbortSignal;
+}
+
+/** One target and no waiting: a mode shows every call of that one probe. Else the concurrent engine. */
+export function usesConcurrentEngine(options: Pick<RunOptions, 'targets' | 'waitMs'>): boolean {
+  return options.targets.length > 1 || options.waitMs !== undefined;
+}
+
+function fromProbe(report: ProbeReport, expectation: Expectation): TargetOutcomeDocument {
+  const addresses = report.results.map((r) => ({
+    peer: r.peer,
+    verdict: r.verdict,
+    attempts: r.attempts.length,
+    handshakeMs: r.attempts.at(-1)?.handshakeMs ?? null,
+    lastErrno: r.verdict.errnoName,
+    stats: report.mode === 'fresh' ? r.stats : null,
+    records: r.records,
+  }));
+  const verdict = report.interrupted && report.results.length === 0 ? null : report.verdict;
+  const records = addresses[0]?.records ?? [];
+  return {
+    index: 0, host: report.host, port: report.port, resolution: report.resolution, verdict, addresses,
+    met: meets({ verdict, records }, expectation),
+  };
+}
+
+function fromConcurrent(result: TargetResult, expectation: Expectation): TargetOutcomeDocument {
+  const addresses = result.endpoints.map((e) => ({
+    peer: e.peer, verdict: e.verdict, attempts: e.attempts, handshakeMs: e.handshakeMs, lastErrno: e.lastErrno,
+    stats: null, records: e.records,
+  }));
+  const records = addresses[0]?.records ?? [];
+  return { ...result, addresses, met: meets({ verdict: result.verdict, records }, expectation) };
+}
+
+async function runOne(options: RunOptions, io: RunIo): Promise<{ targets: TargetOutcomeDocument[]; interrupted: boolean }> {
+  const { probe } = require('./probe/probe') as typeof import('./probe/probe');
+  const [target] = options.targets;
+  const probeOptions = {
+    host: target.host.text,
+    port: target.port,
+    mode: options.mode,
+    repeat: options.repeat,
+    attempts: options.attempts,
+    timeoutMs: options.timeoutMs,
+    intervalMs: options.intervalMs,
+    synRetries: options.synRetries,
+    family: options.family,
+    backend: options.backend,
+    signal: io.signal,
+  };
+  let report: ProbeReport;
+  if (options.format === 'human') {
+    const { humanStream } = require('./render/human') as typeof import('./render/human');
+    const stream = humanStream((line) => io.write(`${line}\n`), io.palette, options.explain);
+    stream.start({ mode: options.mode });
+    report = await probe({ ...probeOptions, onEvent: stream.onEvent });
+    stream.finish(report);
+  } else if (options.format === 'ndjson') {
+    const { formatJsonEvent } = require('./render/json') as typeof import('./render/json');
+    report = await probe({ ...probeOptions, onEvent: (event) => io.write(formatJsonEvent(event)) });
+  } else {
+    report = await probe(probeOptions);
+    if (options.format === 'classic') {
+      const { classicLines } = require('./render/classic') as typeof import('./render/classic');
+      for (const result of report.results) io.write(classicLines(result.records, report.mode).join(''));
+    }
+  }
+  return { targets: [fromProbe(report, options.expectation)], interrupted: report.interrupted };
+}
+
+async function runMany(options: RunOptions, io: RunIo): Promise<{ targets: TargetOutcomeDocument[]; interrupted: boolean }> {
+  const { probeConcurrently } = require('./probe/concurrent') as typeof import('./probe/concurrent');
+  const json = options.format === 'json' || options.format === 'ndjson' ? (require('./render/json') as typeof import('./render/json')) : undefined;
+  const human = options.format === 'human' ? (require('./render/targets') as typeof import('./render/targets')) : undefined;
+  const lines = human?.targetLines((line) => {
+    io.progress?.(null);
+    io.write(`${line}\n`);
+  }, io.palette, options.targets.map((t) => ({ host: t.host.text, port: t.port })));
+
+  const started = Date.now();
+  const waiting = new Map(options.targets.map((t, i) => [i, `${t.host.text}:${t.port}`]));
+  let lastErrno: string | null = null;
+  const showProgress = () =>
+    io.progress?.(human!.progressLine([...waiting.values()], Date.now() - started, lastErrno, options.targets.length - waiting.size, options.targets.length));
+  const ticker = io.progress && human ? setInterval(showProgress, 100) : undefined;
+
+  let report: ConcurrentReport;
+  try {
+    report = await probeConcurrently({
+      targets: options.targets,
+      timeoutMs: options.timeoutMs,
+      waitMs: options.waitMs,
+      intervalMs: options.intervalMs,
+      concurrency: options.concurrency,
+      synRetries: options.synRetries,
+      family: options.family,
+      backend: options.backend,
+      signal: io.signal,
+      keepRecords: options.format === 'json', // NDJSON streams the calls; a sweep must not hoard them
+      onEvent: (event) => {
+        if (options.format === 'ndjson') io.write(json!.formatJsonEvent(event));
+        if (event.type === 'attempt' && event.verdict.errnoName) lastErrno = event.verdict.errnoName;
+        if (event.type === 'target') {
+          waiting.delete(event.result.index);
+          lines?.onTarget(fromConcurrent(event.result, options.expectation));
+        }
+      },
+    });
+  } finally {
+    if (ticker) clearInterval(ticker);
+    io.progress?.(null);
+  }
+  const targets = report.targets.map((t) => fromConcurrent(t, options.expectation));
+  lines?.finish(report.durationMs, targets.filter((t) => !t.verdict).length);
+  return { targets, interrupted: report.interrupted };
+}
+
+/** Runs the probe(s), writes the chosen format, and returns the exit code (without signals: the caller's). */
+export async function run(options: RunOptions, io: RunIo): Promise<number> {
+  const started = Date.now();
+  const { targets, interrupted } = usesConcurrentEngine(options) ? await runMany(options, io) : await runOne(options, io);
+  const exitCode = exitCodeOf(targets, options.expectation);
+  if (options.format === 'json' || options.format === 'ndjson') {
+    const json = require('./render/json') as typeof import('./render/json');
+    const document: RunDocument = {
+      mode: usesConcurrentEngine(options) ? 'concurrent' : options.mode,
+      backend: options.backend,
+      options: {
+        timeoutMs: options.timeoutMs, intervalMs: options.intervalMs, waitMs: options.waitMs ?? null,
+        repeat: options.repeat ?? null, attempts: options.attempts, concurrency: options.concurrency,
+        synRetries: options.synRetries ?? null, family: options.family ?? null,
+      },
+      targets,
+      exitCode,
+      interrupted,
+      durationMs: Date.now() - started,
+    };
+    if (options.format === 'json') io.write(json.formatJsonDocument(document));
+    else io.write(json.formatJsonEvent({ type: 'end', exitCode, interrupted, durationMs: document.durationMs }));
+  }
+  return exitCode;
+}
