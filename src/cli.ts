@@ -101,11 +101,13 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined }); // errors are printed once, by fail(), as one line
 }
 
+/** --color / --no-color decide; else NO_COLOR (any value) forbids; else FORCE_COLOR forces; else a terminal. */
 function useColour(explicit: boolean | undefined): boolean {
   if (explicit !== undefined) return explicit;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   const force = process.env.FORCE_COLOR;
   if (force !== undefined) return force !== '0' && force !== 'false';
-  return Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
+  return Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb';
 }
 
 function fail(message: string, code: number): number {

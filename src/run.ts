@@ -96,7 +96,18 @@ async function runOne(options: RunOptions, io: RunIo): Promise<{ targets: Target
     stream.finish(report);
   } else if (options.format === 'ndjson') {
     const { formatJsonEvent } = require('./render/json') as typeof import('./render/json');
-    report = await probe({ ...probeOptions, onEvent: (event) => io.write(formatJsonEvent(event)) });
+    report = await probe({
+      ...probeOptions,
+      onEvent: (event) => {
+        if (event.type === 'attempt') {
+          const { attempt, verdict, handshakeMs } = event.attempt;
+          io.write(formatJsonEvent({ type: 'attempt', peer: event.peer, attempt, verdict, handshakeMs }));
+        } else if (event.type !== 'address') {
+          io.write(formatJsonEvent(event));
+        }
+      },
+    });
+    io.write(formatJsonEvent({ type: 'target', target: fromProbe(report, options.expectation) }));
   } else {
     report = await probe(probeOptions);
     if (options.format === 'classic') {
@@ -137,11 +148,17 @@ async function runMany(options: RunOptions, io: RunIo): Promise<{ targets: Targe
       signal: io.signal,
       keepRecords: options.format === 'json', // NDJSON streams the calls; a sweep must not hoard them
       onEvent: (event) => {
-        if (options.format === 'ndjson') io.write(json!.formatJsonEvent(event));
-        if (event.type === 'attempt' && event.verdict.errnoName) lastErrno = event.verdict.errnoName;
         if (event.type === 'target') {
-          waiting.delete(event.result.index);
-          lines?.onTarget(fromConcurrent(event.result, options.expectation));
+          const target = fromConcurrent(event.result, options.expectation);
+          waiting.delete(target.index);
+          lines?.onTarget(target);
+          if (options.format === 'ndjson') io.write(json!.formatJsonEvent({ type: 'target', target }));
+          return;
+        }
+        if (event.type === 'attempt' && event.verdict.errnoName) lastErrno = event.verdict.errnoName;
+        if (options.format === 'ndjson') {
+          const { type } = event;
+          io.write(json!.formatJsonEvent(type === 'attempt' ? { type, peer: event.peer, attempt: event.attempt, verdict: event.verdict, handshakeMs: null } : event));
         }
       },
     });
@@ -150,7 +167,7 @@ async function runMany(options: RunOptions, io: RunIo): Promise<{ targets: Targe
     io.progress?.(null);
   }
   const targets = report.targets.map((t) => fromConcurrent(t, options.expectation));
-  lines?.finish(report.durationMs, targets.filter((t) => !t.verdict).length);
+  lines?.finish(report.durationMs);
   return { targets, interrupted: report.interrupted };
 }
 

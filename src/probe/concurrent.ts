@@ -54,6 +54,8 @@ export interface TargetResult {
   readonly endpoints: readonly EndpointResult[];
   /** connected if any address connected, else the first address's; null if interrupted before it finished. */
   readonly verdict: Verdict | null;
+  /** For a target the interruption left unfinished: what its addresses had been told so far. */
+  readonly unfinished?: { readonly attempts: number; readonly lastErrno: string | null };
 }
 
 export interface ConcurrentReport {
@@ -154,22 +156,24 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
   const inflight = new Map<number, InFlight>();
   let limit = Math.max(1, Math.min(options.concurrency, fdBudget(traced)));
 
-  const results: (TargetResult | undefined)[] = new Array(targets.length);
-  let nextToEmit = 0;
-  const emitInOrder = () => {
-    while (nextToEmit < targets.length) {
-      const target = targets[nextToEmit];
-      if (!target.jobs.every((job) => job.result)) return;
-      const endpoints = target.jobs.map((job) => job.result!);
-      const result: TargetResult = {
-        index: nextToEmit,
-        host: target.spec.host.text,
-        port: target.spec.port,
-        resolution: target.resolution,
-        endpoints,
-        verdict: targetVerdict(endpoints.map((e) => e.verdict), target.resolution),
-      };
-      results[nextToEmit++] = result;
+  /** The target's result: its verdict once every address is done; unfinished (verdict null) otherwise. */
+  const resultOf = (index: number): TargetResult => {
+    const { spec, resolution, jobs } = targets[index];
+    const endpoints = jobs.flatMap((job) => (job.result ? [job.result] : []));
+    const common = { index, host: spec.host.text, port: spec.port, resolution, endpoints };
+    if (endpoints.length === jobs.length) {
+      return { ...common, verdict: targetVerdict(endpoints.map((e) => e.verdict), resolution) };
+    }
+    const lastErrno = jobs.map((j) => j.lastErrno).find((e) => e !== null) ?? null;
+    return { ...common, verdict: null, unfinished: { attempts: jobs.reduce((n, j) => n + j.attempts, 0), lastErrno } };
+  };
+  const results: TargetResult[] = [];
+  /** Emits finished targets in the user's order; with `all`, the unfinished ones too (at the end). */
+  const emitInOrder = (all = false) => {
+    while (results.length < targets.length) {
+      const result = resultOf(results.length);
+      if (!result.verdict && !all) return;
+      results.push(result);
       options.onEvent?.({ type: 'target', result });
     }
   };
@@ -307,13 +311,9 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
     current = undefined;
     inflight.delete(entry.fd);
   }
+  emitInOrder(true);
   return {
-    targets: targets.map((t, i) =>
-      results[i] ?? {
-        index: i, host: t.spec.host.text, port: t.spec.port, resolution: t.resolution,
-        endpoints: t.jobs.flatMap((j) => (j.result ? [j.result] : [])), verdict: null,
-      },
-    ),
+    targets: results,
     concurrency: limit,
     interrupted: options.signal?.aborted ?? false,
     durationMs: Date.now() - started,

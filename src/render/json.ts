@@ -29,6 +29,8 @@ export interface TargetOutcomeDocument {
   /** Whether it met the run's expectation (connected, or --expect / --expect-sequence). */
   readonly met: boolean;
   readonly addresses: readonly AddressOutcome[];
+  /** Only for a target an interruption left unfinished. */
+  readonly unfinished?: { readonly attempts: number; readonly lastErrno: string | null };
 }
 
 export interface RunDocument {

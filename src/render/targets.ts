@@ -16,6 +16,7 @@ const LABELS: Readonly<Record<VerdictKind, string>> = {
 /** Above this many targets, refused ones are counted rather than listed (a port sweep is mostly refusals). */
 export const LIST_REFUSED_UP_TO = 64;
 
+const attempts = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /**
@@ -24,7 +25,11 @@ const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}
  */
 export function formatTargetLine(target: TargetOutcomeDocument, palette: Palette, width: number): string {
   const name = hostPort(target.host, target.port).padEnd(width);
-  if (!target.verdict) return `${name}  ${palette.warn('interrupted')}`;
+  if (!target.verdict) {
+    const so = target.unfinished;
+    const seen = so && so.attempts ? `  after ${attempts(so.attempts)}${so.lastErrno ? `, last ${so.lastErrno}` : ''}` : '';
+    return `${name}  ${palette.warn('interrupted')}${seen}`;
+  }
   const kind = target.verdict.kind;
   const colour = kind === 'connected' ? palette.good : kind === 'timeout' || kind === 'self-connect' ? palette.warn : palette.bad;
   const details: string[] = [];
@@ -35,7 +40,7 @@ export function formatTargetLine(target: TargetOutcomeDocument, palette: Palette
     const errno = chosen.verdict.errnoName ?? (chosen.verdict.kind === 'connected' ? null : chosen.lastErrno);
     if (errno) details.push(kind === 'timeout' && chosen.attempts > 1 ? `last ${errno}` : errno);
     if (chosen.handshakeMs !== null) details.push(`${chosen.handshakeMs.toFixed(3)} ms`);
-    if (chosen.attempts > 1) details.push(`after ${chosen.attempts} attempts`);
+    if (chosen.attempts > 1) details.push(`after ${attempts(chosen.attempts)}`);
   }
   const others = target.addresses.filter((a) => a !== chosen).map((a) => `${formatAddress(a.peer.address)} ${LABELS[a.verdict.kind]}`);
   if (others.length) details.push(`(${others.join(', ')})`);
@@ -55,9 +60,8 @@ export function targetLines(write: (line: string) => void, palette: Palette, tar
       if (!listRefused && target.verdict?.kind === 'refused') hidden++;
       else write(formatTargetLine(target, palette, width));
     },
-    finish(durationMs: number, unfinished: number) {
+    finish(durationMs: number) {
       if (hidden) write(palette.dim(`not shown: ${hidden} refused`));
-      if (unfinished) counts.set('not probed', unfinished);
       if (targets.length > 1) {
         const summary = [...counts].map(([label, n]) => `${n} ${label}`).join(', ');
         write(palette.dim(`${targets.length} targets: ${summary} (${(durationMs / 1000).toFixed(2)} s)`));
