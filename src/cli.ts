@@ -71,7 +71,7 @@ function buildProgram(): Command {
     .name('connprobe')
     .usage('[options] HOST PORTS | HOST:PORTS... | [IPV6]:PORTS...')
     .description(
-      'Calls socket(), fcntl(), connect(), poll() and getsockopt() through libc and prints every call with what\n' +
+      'Calls socket(), fcntl(), connect(), poll() and getsockopt() through libc and prints every call with what ' +
         'the kernel answered: return value, errno name and number, strerror text, and how long the call took.',
     )
     .argument('<target...>', 'HOST PORTS, or HOST:PORTS targets; PORTS like 80, 8000-8010 or 80,443')
@@ -191,16 +191,17 @@ async function runWired(options: RunOptions, quiet: boolean, colour: boolean): P
   });
   const progressOn = !quiet && options.format === 'human' && options.waitMs !== undefined && Boolean(process.stderr.isTTY);
   try {
-    const code = await run(options, {
+    const finalExitCode = (code: number) =>
+      stdoutClosed ? BROKEN_PIPE_EXIT : interruptedBy ? SIGNAL_EXIT[interruptedBy] : code;
+    return await run(options, {
       write: (text) => {
         if (!quiet && !stdoutClosed) process.stdout.write(text);
       },
       palette: colour ? palettes.colourPalette() : palettes.PLAIN,
       progress: progressOn ? (line) => process.stderr.write(line === null ? '\r\x1b[K' : `\r\x1b[K${line}`) : undefined,
       signal: controller.signal,
+      finalExitCode,
     });
-    if (stdoutClosed) return BROKEN_PIPE_EXIT;
-    return interruptedBy ? SIGNAL_EXIT[interruptedBy] : code;
   } finally {
     process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
   }

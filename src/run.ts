@@ -37,6 +37,8 @@ export interface RunIo {
   /** Rewrites the live progress line on a terminal's stderr; undefined when there is no such terminal. */
   readonly progress?: (line: string | null) => void;
   readonly signal: AbortSignal;
+  /** The code the process will really exit with, given the run's own (a signal or a closed stdout changes it). */
+  readonly finalExitCode: (code: number) => number;
 }
 
 /** One target and no waiting: a mode shows every call of that one probe. Else the concurrent engine. */
@@ -62,8 +64,8 @@ function fromProbe(report: ProbeReport, expectation: Expectation): TargetOutcome
   };
 }
 
-function fromConcurrent(result: TargetResult, expectation: Expectation): TargetOutcomeDocument {
-  const addresses = result.endpoints.map((e) => ({
+function fromConcurrent({ endpoints, ...result }: TargetResult, expectation: Expectation): TargetOutcomeDocument {
+  const addresses = endpoints.map((e) => ({
     peer: e.peer, verdict: e.verdict, attempts: e.attempts, handshakeMs: e.handshakeMs, lastErrno: e.lastErrno,
     stats: null, records: e.records,
   }));
@@ -175,7 +177,7 @@ async function runMany(options: RunOptions, io: RunIo): Promise<{ targets: Targe
 export async function run(options: RunOptions, io: RunIo): Promise<number> {
   const started = Date.now();
   const { targets, interrupted } = usesConcurrentEngine(options) ? await runMany(options, io) : await runOne(options, io);
-  const exitCode = exitCodeOf(targets, options.expectation);
+  const exitCode = io.finalExitCode(exitCodeOf(targets, options.expectation));
   if (options.format === 'json' || options.format === 'ndjson') {
     const json = require('./render/json') as typeof import('./render/json');
     const document: RunDocument = {

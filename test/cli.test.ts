@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { closedPort, runCli, startListener } from './helpers';
+import { CLI, closedPort, runCli, runCommand, startListener } from './helpers';
 
 describe('bad input: one line on stderr naming the problem, exit code 2, no stack trace', () => {
   const cases: [string[], RegExp][] = [
     [[], /missing required argument 'target'/],
+    [['127.0.0.1', '80', '--explain', '--wait', '1s'], /--explain follows one socket/],
     [['127.0.0.1'], /target must be HOST PORT, HOST:PORT or \[IPV6\]:PORT, not '127.0.0.1'/],
     [['127.0.0.1', '0'], /port must be a whole number from 1 to 65535, not '0'/],
     [['127.0.0.1', '65536'], /port .* not '65536'/],
@@ -49,6 +52,16 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '--syn-retries', '128'], /--syn-retries .* not '128'/],
     [['localhost', '80', '-4', '-6'], /-4 and -6 exclude each other/],
     [['::1', '80', '-4'], /::1 is not an IPv4 address/],
+    [['127.0.0.1:80', '127.0.0.1:81', '--mode', 'repeat'], /--mode repeat probes one target without --wait/],
+    [['127.0.0.1', '80', '--wait', '1s', '--mode', 'fresh'], /--mode fresh probes one target without --wait/],
+    [['127.0.0.1', '80-81', '--format', 'classic'], /--format classic shows one socket/],
+    [['127.0.0.1', '80', '--wait', 'forever'], /--wait must be a duration .* not 'forever'/],
+    [['127.0.0.1', '80', '--concurrency', '0'], /--concurrency .* not '0'/],
+    [['127.0.0.1', '80', '--expect', 'open'], /--expect takes connected, refused, .*; not 'open'/],
+    [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,refused'], /--expect-sequence takes errno names .* not 'refused'/],
+    [['127.0.0.1', '80', '-m', 'poll', '--expect-sequence', 'EINPROGRESS'], /--expect-sequence checks the connect\(\) calls of repeat or blocking mode/],
+    [['127.0.0.1', '80', '--json', '--ndjson'], /choose one output format, not json and ndjson/],
+    [['127.0.0.1', '80-70'], /port range must go up, not '80-70'/],
   ];
   for (const [args, message] of cases) {
     it(`rejects ${JSON.stringify(args)}`, async () => {
@@ -85,7 +98,7 @@ describe('exit codes', () => {
   it('--help exits 0 and documents every exit code', async () => {
     const { code, stdout } = await runCli(['--help']);
     assert.equal(code, 0);
-    for (const n of [0, 1, 2, 3, 4, 5, 6, 7]) assert.match(stdout, new RegExp(`^  ${n}  \\S`, 'm'));
+    for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 8, 70, 130, 141]) assert.match(stdout, new RegExp(`^  ${n} +\\S`, 'm'));
     assert.match(stdout, /Examples:/);
   });
 });
@@ -119,5 +132,105 @@ describe('human output', () => {
     assert.doesNotMatch(plain.stdout, /\x1b\[/);
     const forced = await runCli(['127.0.0.1', String(port), '--color']);
     assert.match(forced.stdout, /\x1b\[31m-1 ECONNREFUSED/);
+  });
+});
+
+describe('in pipelines and CI scripts', () => {
+  let listener: Awaited<ReturnType<typeof startListener>>;
+  before(async () => {
+    listener = await startListener();
+  });
+  after(() => listener.close());
+
+  it('--quiet prints nothing at all; the exit code answers', async () => {
+    const closed = await closedPort();
+    const refused = await runCli(['127.0.0.1', String(closed), '--quiet']);
+    assert.deepEqual([refused.stdout, refused.stderr, refused.code], ['', '', 1]);
+    const open = await runCli(['127.0.0.1', String(listener.port), '-q', '--json']);
+    assert.deepEqual([open.stdout, open.stderr, open.code], ['', '', 0]);
+  });
+
+  it('--expect refused is a one-line check that a port is closed', async () => {
+    const closed = await closedPort();
+    assert.equal((await runCli(['127.0.0.1', String(closed), '--expect', 'refused', '-q'])).code, 0);
+    assert.equal((await runCli(['127.0.0.1', String(listener.port), '--expect', 'refused', '-q'])).code, 8);
+    assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'refused', '--any', '-q'])).code, 0);
+    assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'connected', 'refused', '-q'])).code, 0);
+  });
+
+  it('--expect-sequence asserts the kernel\'s exact answers in repeat mode', async () => {
+    const closed = String(await closedPort());
+    const puzzle = await runCli(['127.0.0.1', closed, '--expect-sequence', 'EINPROGRESS,ECONNREFUSED,EINPROGRESS', '-q']);
+    assert.equal(puzzle.code, 0);
+    const wrong = await runCli(['127.0.0.1', closed, '--expect-sequence', 'EINPROGRESS,EINPROGRESS', '-q']);
+    assert.equal(wrong.code, 8);
+    const open = await runCli(['127.0.0.1', String(listener.port), '--expect-sequence', 'EINPROGRESS,0,EISCONN', '-q']);
+    assert.equal(open.code, 0);
+  });
+
+  it('without --expect, several targets exit 0 only if all connected, else with the first failure\'s code', async () => {
+    const closed = await closedPort();
+    assert.equal((await runCli([`127.0.0.1:${listener.port}`, `localhost:${listener.port}`, '-q'])).code, 0);
+    assert.equal((await runCli([`127.0.0.1:${listener.port}`, `127.0.0.1:${closed}`, '-q'])).code, 1);
+    assert.equal((await runCli([`127.0.0.1:${listener.port}`, `127.0.0.1:${closed}`, '--any', '-q'])).code, 0);
+  });
+
+  it('| head -1 ends quietly: no EPIPE, no stack trace', async () => {
+    const command = `${process.execPath} ${CLI} 127.0.0.1 1-3000 --timeout 200ms 2>/tmp/connprobe-epipe-$$; echo "exit=$?" >&2; cat /tmp/connprobe-epipe-$$ >&2; rm -f /tmp/connprobe-epipe-$$`;
+    const r = await runCommand('sh', ['-c', `(${command}) | head -1`]);
+    assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
+    assert.match(r.stderr, /^exit=(0|1|141)\n$/, 'exits quietly, with nothing on stderr');
+  });
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} mid-wait closes every socket, prints what it learned, and exits ${code}`, async () => {
+      const closed = await closedPort();
+      const child = spawn(process.execPath, [CLI, `127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--wait', '30s', '--interval', '20ms', '--ndjson']);
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+      // wait until it is retrying, then look at its fds while it runs
+      const deadline = Date.now() + 10_000;
+      while (!stdout.includes('"type":"attempt"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(readdirSync(`/proc/${child.pid}/fd`).length > 3, 'it was running');
+      child.kill(signal);
+      assert.equal(await exited, code);
+      const events = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+      const opened = events.filter((e) => e.type === 'call' && e.record.call === 'socket' && e.record.ret >= 0).map((e) => e.record.fd ?? e.record.ret);
+      const closedFds = events.filter((e) => e.type === 'call' && e.record.call === 'close' && e.record.ret === 0).map((e) => e.record.fd);
+      assert.ok(opened.length >= 2);
+      assert.deepEqual([...closedFds].sort(), [...opened].sort(), 'every socket it opened, it closed');
+      const targets = events.filter((e) => e.type === 'target').map((e) => e.target);
+      assert.equal(targets.length, 2, 'both targets reported');
+      assert.equal(targets[1].verdict.kind, 'connected');
+      assert.equal(targets[0].verdict, null);
+      assert.ok(targets[0].unfinished.attempts >= 1);
+      assert.deepEqual(events.at(-1), { schemaVersion: 1, type: 'end', exitCode: code, interrupted: true, durationMs: events.at(-1).durationMs });
+    });
+  }
+});
+
+describe('colour', () => {
+  const env = (extra: NodeJS.ProcessEnv) => {
+    const clean = { ...process.env, ...extra };
+    for (const key of ['NO_COLOR', 'FORCE_COLOR'] as const) if (!(key in extra)) delete clean[key];
+    return clean;
+  };
+  const coloured = async (args: string[], extra: NodeJS.ProcessEnv) => {
+    const port = await closedPort();
+    const r = await runCommand(process.execPath, [CLI, '127.0.0.1', String(port), ...args], env(extra));
+    return /\x1b\[/.test(r.stdout);
+  };
+  it('none on a pipe', async () => assert.equal(await coloured([], {}), false));
+  it('forced by FORCE_COLOR', async () => assert.equal(await coloured([], { FORCE_COLOR: '1' }), true));
+  it('never with NO_COLOR, even with FORCE_COLOR', async () => assert.equal(await coloured([], { NO_COLOR: '1', FORCE_COLOR: '1' }), false));
+  it('forced by --color, forbidden by --no-color', async () => {
+    assert.equal(await coloured(['--color'], { NO_COLOR: '1' }), true);
+    assert.equal(await coloured(['--no-color'], { FORCE_COLOR: '1' }), false);
+  });
+  it('on by default on a terminal', async () => {
+    const port = await closedPort();
+    const r = await runCommand('script', ['-qec', `${process.execPath} ${CLI} 127.0.0.1 ${port}`, '/dev/null'], env({}));
+    assert.match(r.stdout, /\x1b\[31m-1 ECONNREFUSED/);
   });
 });

@@ -13,18 +13,21 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs a command to completion without blocking this process's event loop (test listeners keep accepting). */
-export function runCommand(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
+/**
+ * Runs a command to completion without blocking this process's event loop (test listeners keep accepting).
+ * `env` is the whole environment; by default this process's, with NO_COLOR set.
+ */
+export function runCommand(file: string, args: readonly string[], env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }): Promise<RunResult> {
   return new Promise((done) => {
-    execFile(file, args, { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       done({ code, stdout, stderr });
     });
   });
 }
 
-export function runCli(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
-  return runCommand(process.execPath, [CLI, ...args], env);
+export function runCli(args: readonly string[]): Promise<RunResult> {
+  return runCommand(process.execPath, [CLI, ...args]);
 }
 
 /** A loopback listener that accepts and holds connections; close() stops it and drops them. */

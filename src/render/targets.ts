@@ -44,7 +44,7 @@ export function formatTargetLine(target: TargetOutcomeDocument, palette: Palette
   }
   const others = target.addresses.filter((a) => a !== chosen).map((a) => `${formatAddress(a.peer.address)} ${LABELS[a.verdict.kind]}`);
   if (others.length) details.push(`(${others.join(', ')})`);
-  return `${name}  ${colour(LABELS[kind].padEnd(12))}${details.join('  ')}`.trimEnd();
+  return `${name}  ${colour(LABELS[kind].padEnd(12))} ${details.join('  ')}`.trimEnd();
 }
 
 /** Target lines streamed in the user's order; a big sweep's refusals are counted, not listed. */

@@ -103,31 +103,29 @@ export function parsePorts(text: string): number[] {
   return [...ports];
 }
 
+const HOST_PORTS = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/;
+
 /** `HOST:PORTS` or `[IPV6]:PORTS` in one argument. */
 export function parseHostPorts(text: string): TargetSpec[] {
-  const match = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/.exec(text);
+  const match = HOST_PORTS.exec(text);
   if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not '${text}'`);
   const host = parseHost(match[1]);
   return parsePorts(match[2]).map((port) => ({ host, port }));
 }
 
-const PORTS = /^[0-9][0-9,-]*$/;
-
-function tryParseHost(text: string): HostSpec | undefined {
-  try {
-    return parseHost(text);
-  } catch {
-    return undefined; // not a host on its own: maybe HOST:PORT
-  }
-}
-
 /**
  * The positional arguments: `HOST PORTS` (ports as a list or ranges), or any number of `HOST:PORTS` /
- * `[IPV6]:PORTS`. Targets keep the order the user gave.
+ * `[IPV6]:PORTS`. Targets keep the order the user gave. Errors name the most specific problem.
  */
 export function parseTargets(args: readonly string[]): TargetSpec[] {
   if (args.length === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
-  const host = args.length === 2 && PORTS.test(args[1]) ? tryParseHost(args[0]) : undefined;
-  if (host) return parsePorts(args[1]).map((port) => ({ host, port }));
+  const hostThenPorts = !HOST_PORTS.test(args[0]) && args.length >= 2 && !args[1].includes(':');
+  if (hostThenPorts && args.length > 2) {
+    throw new UsageError(`too many arguments: ${args.slice(2).join(' ')} (give HOST PORTS, or HOST:PORTS targets)`);
+  }
+  if (hostThenPorts) {
+    const host = parseHost(args[0]);
+    return parsePorts(args[1]).map((port) => ({ host, port }));
+  }
   return args.flatMap(parseHostPorts);
 }

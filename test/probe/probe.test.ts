@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { probe, type Mode } from '../../src/index';
+import { parseTargets, probe, probeConcurrently, type Mode } from '../../src/index';
 import { closedPort, startFullBacklog, startListener } from '../helpers';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -74,5 +74,23 @@ describe('the programmatic API: probe()', () => {
     await assert.rejects(probe({ host: '127.0.0.1', port: 0 }), { name: 'Error', message: /port must be/ });
     await assert.rejects(probe({ host: '127.0.0.1', port: 80, repeat: 0 }), /repeat must be a whole number/);
     await assert.rejects(probe({ host: '::1', port: 80, family: 4 }), /not an IPv4 address/);
+  });
+});
+
+describe('the programmatic API: probeConcurrently()', () => {
+  it('probes several targets at once and returns them in the order given', async () => {
+    const listener = await startListener();
+    const closed = await closedPort();
+    try {
+      const report = await probeConcurrently({
+        targets: parseTargets([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`]),
+        timeoutMs: 1000, intervalMs: 0, concurrency: 8,
+      });
+      assert.deepEqual(report.targets.map((t) => t.verdict?.kind), ['refused', 'connected']);
+      const calls = report.targets[1].endpoints[0].records.map((r) => r.call);
+      assert.deepEqual(calls, ['socket', 'connect', 'getsockopt', 'getsockname', 'close'], 'SOCK_NONBLOCK: no fcntl; the batch poll is shared');
+    } finally {
+      await listener.close();
+    }
   });
 });
