@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { BACKENDS, type BackendName } from './libc/load';
 import { EXPECTATION_NOT_MET } from './probe/outcome';
 import { MODES, type Mode } from './probe/strategies';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
@@ -64,6 +65,7 @@ interface CliOptions {
   expectSequence?: string;
   any?: boolean;
   color?: boolean;
+  ffi: BackendName;
 }
 
 function buildProgram(): Command {
@@ -93,6 +95,7 @@ function buildProgram(): Command {
     .option('--json', 'same as --format json: one JSON document (schema/connprobe.schema.json)')
     .option('--ndjson', 'same as --format ndjson: one JSON event per line, streamed')
     .option('-q, --quiet', 'print nothing: the exit code is the answer')
+    .addOption(new Option('--ffi <backend>', 'how libc is called: ffi-napi, or koffi (faster start-up and calls)').choices(BACKENDS).default('ffi-napi'))
     .option('--color', 'force colour (default: only on a terminal, never with NO_COLOR; FORCE_COLOR forces it)')
     .option('--no-color', 'never colour')
     .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_TABLE}\n`)
@@ -161,7 +164,7 @@ function toRunOptions(args: readonly string[], o: CliOptions): RunOptions {
     synRetries: o.synRetries === undefined ? undefined : parseWholeNumber(o.synRetries, '--syn-retries', 1, 127),
     family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
     concurrency: parseWholeNumber(o.concurrency, '--concurrency', 1, 65_536),
-    backend: 'ffi-napi',
+    backend: o.ffi,
     format,
     explain: Boolean(o.explain),
     expectation: { verdicts: parseExpect(o.expect), sequence, any: Boolean(o.any) },

@@ -64,13 +64,14 @@ function fromProbe(report: ProbeReport, expectation: Expectation): TargetOutcome
   };
 }
 
-function fromConcurrent({ endpoints, ...result }: TargetResult, expectation: Expectation): TargetOutcomeDocument {
-  const addresses = endpoints.map((e) => ({
+function fromConcurrent(result: TargetResult, expectation: Expectation): TargetOutcomeDocument {
+  const addresses = result.endpoints.map((e) => ({
     peer: e.peer, verdict: e.verdict, attempts: e.attempts, handshakeMs: e.handshakeMs, lastErrno: e.lastErrno,
     stats: null, records: e.records,
   }));
-  const records = addresses[0]?.records ?? [];
-  return { ...result, addresses, met: meets({ verdict: result.verdict, records }, expectation) };
+  const { index, host, port, resolution, verdict, unfinished } = result;
+  const met = meets({ verdict, records: addresses[0]?.records ?? [] }, expectation);
+  return { index, host, port, resolution, verdict, met, addresses, ...(unfinished ? { unfinished } : {}) };
 }
 
 async function runOne(options: RunOptions, io: RunIo): Promise<{ targets: TargetOutcomeDocument[]; interrupted: boolean }> {

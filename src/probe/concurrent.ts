@@ -110,7 +110,7 @@ function lastFailure(records: readonly CallRecord[]): string | null {
   return null;
 }
 
-async function resolveAll(hosts: readonly HostSpec[], options: ConcurrentOptions, origin: bigint) {
+async function resolveAll(hosts: readonly HostSpec[], options: ConcurrentOptions, origin: number) {
   const names = [...new Set(hosts.filter((h) => h.kind === 'name').map((h) => h.text))];
   const resolved = await Promise.all(names.map((name) => resolveName(name, options.family, origin)));
   const byName = new Map(resolved.map((r) => [r.name, r]));
@@ -125,7 +125,7 @@ async function resolveAll(hosts: readonly HostSpec[], options: ConcurrentOptions
  * did not connect is retried on a fresh socket, intervalMs later, until it connects or the time is up.
  */
 export async function probeConcurrently(options: ConcurrentOptions): Promise<ConcurrentReport> {
-  const origin = process.hrtime.bigint();
+  const origin = performance.now();
   const started = Date.now();
   const keepRecords = options.keepRecords ?? true;
   const byName = await resolveAll(options.targets.map((t) => t.host), options, origin);
@@ -159,13 +159,15 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
   /** The target's result: its verdict once every address is done; unfinished (verdict null) otherwise. */
   const resultOf = (index: number): TargetResult => {
     const { spec, resolution, jobs } = targets[index];
-    const endpoints = jobs.flatMap((job) => (job.result ? [job.result] : []));
-    const common = { index, host: spec.host.text, port: spec.port, resolution, endpoints };
+    const endpoints: EndpointResult[] = [];
+    for (const job of jobs) if (job.result) endpoints.push(job.result);
     if (endpoints.length === jobs.length) {
-      return { ...common, verdict: targetVerdict(endpoints.map((e) => e.verdict), resolution) };
+      const verdict = targetVerdict(endpoints.map((e) => e.verdict), resolution);
+      return { index, host: spec.host.text, port: spec.port, resolution, endpoints, verdict };
     }
     const lastErrno = jobs.map((j) => j.lastErrno).find((e) => e !== null) ?? null;
-    return { ...common, verdict: null, unfinished: { attempts: jobs.reduce((n, j) => n + j.attempts, 0), lastErrno } };
+    const unfinished = { attempts: jobs.reduce((n, j) => n + j.attempts, 0), lastErrno };
+    return { index, host: spec.host.text, port: spec.port, resolution, endpoints, verdict: null, unfinished };
   };
   const results: TargetResult[] = [];
   /** Emits finished targets in the user's order; with `all`, the unfinished ones too (at the end). */

@@ -25,6 +25,8 @@ export interface TargetOutcome {
   readonly records: readonly CallRecord[];
 }
 
+const CONNECTED_ONLY: ReadonlySet<VerdictKind> = new Set(['connected']);
+
 export function meets(target: TargetOutcome, expectation: Expectation): boolean {
   if (!target.verdict) return false;
   if (expectation.sequence) {
@@ -33,7 +35,7 @@ export function meets(target: TargetOutcome, expectation: Expectation): boolean 
       return false;
     }
   }
-  const verdicts = expectation.verdicts ?? (expectation.sequence ? undefined : new Set<VerdictKind>(['connected']));
+  const verdicts = expectation.verdicts ?? (expectation.sequence ? undefined : CONNECTED_ONLY);
   return verdicts === undefined || verdicts.has(target.verdict.kind);
 }
 

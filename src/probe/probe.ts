@@ -118,7 +118,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
   const mode = options.mode ?? 'repeat';
   const backend = options.backend ?? 'ffi-napi';
   const libc = loadLibc(backend);
-  const origin = process.hrtime.bigint();
+  const origin = performance.now();
   const resolution = host.kind === 'name' ? await resolveName(host.text, options.family, origin) : null;
   if (resolution) options.onEvent?.({ type: 'resolution', resolution });
   const addresses = resolution ? resolution.addresses : host.kind === 'address' ? [host.address] : [];

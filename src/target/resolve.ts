@@ -18,12 +18,9 @@ export type Family = 4 | 6;
  * Resolves a name once, through the system resolver (getaddrinfo via Node's dns.lookup: /etc/hosts, then DNS, as
  * nsswitch says), keeping every address in the resolver's order.
  */
-export async function resolveName(name: string, family: Family | undefined, origin: bigint): Promise<Resolution> {
-  const start = process.hrtime.bigint();
-  const timing = () => ({
-    startMs: Number(start - origin) / 1e6,
-    durationUs: Number(process.hrtime.bigint() - start) / 1e3,
-  });
+export async function resolveName(name: string, family: Family | undefined, origin: number): Promise<Resolution> {
+  const start = performance.now();
+  const timing = () => ({ startMs: start - origin, durationUs: (performance.now() - start) * 1000 });
   try {
     const found = await lookup(name, { all: true, family: family ?? 0, verbatim: true });
     const addresses = found.map((a) => (a.family === 6 ? parseIPv6(a.address) : parseIPv4(a.address)));

@@ -1,0 +1,76 @@
+import { C } from './constants';
+import type { Libc, PollRequest } from './libc';
+import { decodeSockaddr } from './sockaddr';
+
+/**
+ * The C functions as an FFI exposes them: ints in, int out, pointers as Buffers the caller sized. Each backend
+ * provides these and nothing more; the C layouts (pollfd, socklen_t, rlimit) are laid out once, here.
+ */
+export interface LibcSymbols {
+  socket(domain: number, type: number, protocol: number): number;
+  fcntl(fd: number, cmd: number, arg: number): number;
+  connect(fd: number, sockaddr: Buffer, length: number): number;
+  poll(fds: Buffer, count: number, timeoutMs: number): number;
+  getsockopt(fd: number, level: number, option: number, value: Buffer, length: Buffer): number;
+  setsockopt(fd: number, level: number, option: number, value: Buffer, length: number): number;
+  getsockname(fd: number, sockaddr: Buffer, length: Buffer): number;
+  getrlimit(resource: number, limits: Buffer): number;
+  close(fd: number): number;
+  strerror(errno: number): string | null;
+}
+
+/**
+ * A Libc over a backend's symbols. `errno` must read the calling thread's errno as the very next foreign call:
+ * it is called right after a call returned -1 and only then (errno means nothing after a success), with nothing
+ * in between that could overwrite it.
+ */
+export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => number): Libc {
+  const result = (ret: number) => ({ ret, errno: ret === -1 ? errno() : 0 });
+  // buffers reused across calls: the calls are synchronous, and a sweep makes hundreds of thousands of them
+  const socklen = Buffer.alloc(4);
+  const intValue = Buffer.alloc(4);
+  const storage = Buffer.alloc(C.SIZEOF_SOCKADDR_STORAGE);
+  const limits = Buffer.alloc(C.SIZEOF_RLIMIT);
+  let pollfds = Buffer.alloc(64 * C.SIZEOF_POLLFD);
+  return {
+    backend,
+    socket: (domain, type, protocol) => result(lib.socket(domain, type, protocol)),
+    fcntl: (fd, cmd, arg) => result(lib.fcntl(fd, cmd, arg)),
+    connect: (fd, sockaddr) => result(lib.connect(fd, sockaddr, sockaddr.length)),
+    poll(fds: readonly PollRequest[], timeoutMs: number) {
+      if (pollfds.length < fds.length * C.SIZEOF_POLLFD) pollfds = Buffer.alloc(fds.length * 2 * C.SIZEOF_POLLFD);
+      for (let i = 0; i < fds.length; i++) {
+        const offset = i * C.SIZEOF_POLLFD;
+        pollfds.writeInt32LE(fds[i].fd, offset);
+        pollfds.writeInt16LE(fds[i].events, offset + 4);
+        pollfds.writeInt16LE(0, offset + 6);
+      }
+      const outcome = result(lib.poll(pollfds, fds.length, timeoutMs));
+      const revents = new Array<number>(fds.length);
+      for (let i = 0; i < fds.length; i++) revents[i] = pollfds.readUInt16LE(i * C.SIZEOF_POLLFD + 6);
+      return { ...outcome, revents };
+    },
+    getsockoptInt(fd, level, option) {
+      socklen.writeUInt32LE(intValue.length);
+      const outcome = result(lib.getsockopt(fd, level, option, intValue, socklen));
+      return { ...outcome, value: intValue.readInt32LE(0) };
+    },
+    setsockopt: (fd, level, option, value) => result(lib.setsockopt(fd, level, option, value, value.length)),
+    getsockname(fd) {
+      socklen.writeUInt32LE(storage.length);
+      const outcome = result(lib.getsockname(fd, storage, socklen));
+      return { ...outcome, endpoint: outcome.ret === 0 ? decodeSockaddr(storage, socklen.readUInt32LE(0)) : undefined };
+    },
+    getrlimit(resource) {
+      const outcome = result(lib.getrlimit(resource, limits));
+      // rlim_t is 64-bit; RLIM_INFINITY (all ones) becomes Infinity
+      const read = (offset: number) => {
+        const value = limits.readBigUInt64LE(offset);
+        return value > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(value);
+      };
+      return { ...outcome, soft: read(0), hard: read(8) };
+    },
+    close: (fd) => result(lib.close(fd)),
+    strerror: (n) => lib.strerror(n) ?? `Unknown error ${n}`,
+  };
+}
