@@ -1,6 +1,6 @@
 import type { BackendName } from './libc/load';
 import type { ConcurrentReport, TargetResult } from './probe/concurrent';
-import { exitCodeOf, meets, type Expectation } from './probe/outcome';
+import { ExitCodeTally, meets, type Expectation } from './probe/outcome';
 import type { ProbeReport } from './probe/probe';
 import type { Mode } from './probe/strategies';
 import type { Family } from './target/resolve';
@@ -74,7 +74,14 @@ function fromConcurrent(result: TargetResult, expectation: Expectation): TargetO
   return { index, host, port, resolution, verdict, met, addresses, ...(unfinished ? { unfinished } : {}) };
 }
 
-async function runOne(options: RunOptions, io: RunIo): Promise<{ targets: TargetOutcomeDocument[]; interrupted: boolean }> {
+interface RunResult {
+  /** Every target, for the JSON document (empty when the format does not need them). */
+  readonly targets: TargetOutcomeDocument[];
+  readonly tally: ExitCodeTally;
+  readonly interrupted: boolean;
+}
+
+async function runOne(options: RunOptions, io: RunIo): Promise<RunResult> {
   const { probe } = require('./probe/probe') as typeof import('./probe/probe');
   const [target] = options.targets;
   const probeOptions = {
@@ -89,6 +96,7 @@ async function runOne(options: RunOptions, io: RunIo): Promise<{ targets: Target
     family: options.family,
     backend: options.backend,
     signal: io.signal,
+    keepRecords: options.format === 'json', // the other formats stream: a long fresh run stays flat
   };
   let report: ProbeReport;
   if (options.format === 'human') {
@@ -111,32 +119,46 @@ async function runOne(options: RunOptions, io: RunIo): Promise<{ targets: Target
       },
     });
     io.write(formatJsonEvent({ type: 'target', target: fromProbe(report, options.expectation) }));
+  } else if (options.format === 'classic') {
+    const { classicPrinter } = require('./render/classic') as typeof import('./render/classic');
+    let print = classicPrinter(options.mode);
+    report = await probe({
+      ...probeOptions,
+      onEvent: (event) => {
+        if (event.type === 'address') print = classicPrinter(options.mode); // each address is a C run of its own
+        if (event.type !== 'call') return;
+        const line = print(event.record);
+        if (line !== undefined) io.write(line);
+      },
+    });
   } else {
     report = await probe(probeOptions);
-    if (options.format === 'classic') {
-      const { classicLines } = require('./render/classic') as typeof import('./render/classic');
-      for (const result of report.results) io.write(classicLines(result.records, report.mode).join(''));
-    }
   }
-  return { targets: [fromProbe(report, options.expectation)], interrupted: report.interrupted };
+  const outcome = fromProbe(report, options.expectation);
+  const tally = new ExitCodeTally(options.expectation);
+  tally.add(outcome);
+  return { targets: [outcome], tally, interrupted: report.interrupted };
 }
 
-async function runMany(options: RunOptions, io: RunIo): Promise<{ targets: TargetOutcomeDocument[]; interrupted: boolean }> {
+async function runMany(options: RunOptions, io: RunIo): Promise<RunResult> {
   const { probeConcurrently } = require('./probe/concurrent') as typeof import('./probe/concurrent');
   const json = options.format === 'json' || options.format === 'ndjson' ? (require('./render/json') as typeof import('./render/json')) : undefined;
   const human = options.format === 'human' ? (require('./render/targets') as typeof import('./render/targets')) : undefined;
   const lines = human?.targetLines((line) => {
     io.progress?.(null);
     io.write(`${line}\n`);
-  }, io.palette, options.targets.map((t) => ({ host: t.host.text, port: t.port })));
+  }, io.palette, options.targets);
 
+  // the live line of a --wait on a terminal: what is still awaited, for how long, and the last errno
   const started = Date.now();
-  const waiting = new Map(options.targets.map((t, i) => [i, `${t.host.text}:${t.port}`]));
+  const waiting = io.progress && human ? new Map(options.targets.map((t, i) => [i, `${t.host.text}:${t.port}`])) : undefined;
   let lastErrno: string | null = null;
   const showProgress = () =>
-    io.progress?.(human!.progressLine([...waiting.values()], Date.now() - started, lastErrno, options.targets.length - waiting.size, options.targets.length));
-  const ticker = io.progress && human ? setInterval(showProgress, 100) : undefined;
+    io.progress?.(human!.progressLine([...waiting!.values()], Date.now() - started, lastErrno, options.targets.length - waiting!.size, options.targets.length));
+  const ticker = waiting ? setInterval(showProgress, 100) : undefined;
 
+  const tally = new ExitCodeTally(options.expectation);
+  const targets: TargetOutcomeDocument[] = [];
   let report: ConcurrentReport;
   try {
     report = await probeConcurrently({
@@ -149,11 +171,16 @@ async function runMany(options: RunOptions, io: RunIo): Promise<{ targets: Targe
       family: options.family,
       backend: options.backend,
       signal: io.signal,
-      keepRecords: options.format === 'json', // NDJSON streams the calls; a sweep must not hoard them
+      // a human-readable sweep streams its lines: it keeps neither records nor results, nor makes call events
+      keepRecords: options.format === 'json',
+      keepResults: false,
+      streamCalls: options.format === 'ndjson',
       onEvent: (event) => {
         if (event.type === 'target') {
           const target = fromConcurrent(event.result, options.expectation);
-          waiting.delete(target.index);
+          tally.add(target);
+          if (options.format === 'json') targets.push(target);
+          waiting?.delete(target.index);
           lines?.onTarget(target);
           if (options.format === 'ndjson') io.write(json!.formatJsonEvent({ type: 'target', target }));
           return;
@@ -169,16 +196,15 @@ async function runMany(options: RunOptions, io: RunIo): Promise<{ targets: Targe
     if (ticker) clearInterval(ticker);
     io.progress?.(null);
   }
-  const targets = report.targets.map((t) => fromConcurrent(t, options.expectation));
   lines?.finish(report.durationMs);
-  return { targets, interrupted: report.interrupted };
+  return { targets, tally, interrupted: report.interrupted };
 }
 
 /** Runs the probe(s), writes the chosen format, and returns the exit code (without signals: the caller's). */
 export async function run(options: RunOptions, io: RunIo): Promise<number> {
   const started = Date.now();
-  const { targets, interrupted } = usesConcurrentEngine(options) ? await runMany(options, io) : await runOne(options, io);
-  const exitCode = io.finalExitCode(exitCodeOf(targets, options.expectation));
+  const { targets, tally, interrupted } = usesConcurrentEngine(options) ? await runMany(options, io) : await runOne(options, io);
+  const exitCode = io.finalExitCode(tally.code());
   if (options.format === 'json' || options.format === 'ndjson') {
     const json = require('./render/json') as typeof import('./render/json');
     const document: RunDocument = {

@@ -30,13 +30,17 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
   const socklen = Buffer.alloc(4);
   const intValue = Buffer.alloc(4);
   const storage = Buffer.alloc(C.SIZEOF_SOCKADDR_STORAGE);
+  const peer = Buffer.alloc(C.SIZEOF_SOCKADDR_STORAGE);
   const limits = Buffer.alloc(C.SIZEOF_RLIMIT);
   let pollfds = Buffer.alloc(64 * C.SIZEOF_POLLFD);
   return {
     backend,
     socket: (domain, type, protocol) => result(lib.socket(domain, type, protocol)),
     fcntl: (fd, cmd, arg) => result(lib.fcntl(fd, cmd, arg)),
-    connect: (fd, sockaddr) => result(lib.connect(fd, sockaddr, sockaddr.length)),
+    connect(fd, sockaddr) {
+      sockaddr.copy(peer); // one buffer for every connect: an FFI that pins pointers re-pins only on change
+      return result(lib.connect(fd, peer, sockaddr.length));
+    },
     poll(fds: readonly PollRequest[], timeoutMs: number) {
       if (pollfds.length < fds.length * C.SIZEOF_POLLFD) pollfds = Buffer.alloc(fds.length * 2 * C.SIZEOF_POLLFD);
       for (let i = 0; i < fds.length; i++) {

@@ -26,6 +26,10 @@ export interface ConcurrentOptions {
   readonly signal?: AbortSignal;
   /** Keep every call record in the results (for JSON); off, a sweep's memory stays flat. Default true. */
   readonly keepRecords?: boolean;
+  /** Keep every target's result in the report; off, only the events carry them (a sweep streams). Default true. */
+  readonly keepResults?: boolean;
+  /** Emit a `call` event per libc call (for streaming); off, a sweep skips that work. Default true. */
+  readonly streamCalls?: boolean;
   readonly onEvent?: (event: ConcurrentEvent) => void;
 }
 
@@ -85,13 +89,16 @@ interface Job {
   result?: EndpointResult;
 }
 
+/** One attempt: its socket, its deadline, and the calls made for it. */
 interface InFlight {
   readonly job: Job;
-  readonly fd: number;
+  fd: number;
   readonly deadline: number;
-  readonly connectStartMs: number;
+  connectStartMs: number;
   readonly records: CallRecord[];
 }
+
+const DONE: Job[] = [];
 
 /** fds the process may still open, keeping a reserve for Node itself (stdout, DNS, timers). */
 function fdBudget(traced: TracedLibc): number {
@@ -128,6 +135,8 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
   const origin = performance.now();
   const started = Date.now();
   const keepRecords = options.keepRecords ?? true;
+  const keepResults = options.keepResults ?? true;
+  const streamCalls = options.streamCalls ?? true;
   const byName = await resolveAll(options.targets.map((t) => t.host), options, origin);
 
   let current: InFlight | undefined; // the attempt whose calls are being made; undefined for the batch poll
@@ -135,30 +144,47 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
     loadLibc(options.backend ?? 'ffi-napi'),
     (record) => {
       current?.records.push(record);
-      options.onEvent?.({ type: 'call', peer: current?.job.peer ?? null, record });
+      if (streamCalls) options.onEvent?.({ type: 'call', peer: current?.job.peer ?? null, record });
     },
     origin,
   );
   const waitDeadline = options.waitMs === undefined ? undefined : started + options.waitMs;
 
-  // every address of every target, in the user's order
-  const targets = options.targets.map((spec, index) => {
-    const resolution = spec.host.kind === 'name' ? byName.get(spec.host.text) ?? null : null;
-    const addresses = spec.host.kind === 'address' ? [spec.host.address] : resolution?.addresses ?? [];
-    const jobs: Job[] = addresses.map((address) => ({
-      target: index, peer: { address, port: spec.port }, attempts: 0, firstStartMs: 0, readyAt: 0, lastErrno: null, records: [],
-    }));
-    return { spec, resolution, jobs };
-  });
-  const fresh: Job[] = targets.flatMap((t) => t.jobs);
-  let nextFresh = 0;
+  // A job per address of each target, made when the target's turn comes and dropped once it is reported:
+  // a 65,535-port sweep holds only what is in flight or waiting to be reported in order.
+  const targets = options.targets.map((spec) => ({
+    spec,
+    resolution: spec.host.kind === 'name' ? byName.get(spec.host.text) ?? null : null,
+    jobs: undefined as Job[] | undefined,
+  }));
+  const jobsOf = (index: number): Job[] => {
+    const target = targets[index];
+    if (!target.jobs) {
+      const { spec, resolution } = target;
+      const addresses = spec.host.kind === 'address' ? [spec.host.address] : resolution?.addresses ?? [];
+      target.jobs = addresses.map((address) => ({
+        target: index, peer: { address, port: spec.port }, attempts: 0, firstStartMs: 0, readyAt: 0, lastErrno: null, records: [],
+      }));
+    }
+    return target.jobs;
+  };
+  let freshTarget = 0; // the next job never started: jobsOf(freshTarget)[freshJob]
+  let freshJob = 0;
+  const nextFresh = (): Job | undefined => {
+    for (; freshTarget < targets.length; freshTarget++, freshJob = 0) {
+      const jobs = jobsOf(freshTarget);
+      if (freshJob < jobs.length) return jobs[freshJob++];
+    }
+    return undefined;
+  };
   const retries: Job[] = []; // ordered by readyAt: every retry waits the same interval
   const inflight = new Map<number, InFlight>();
   let limit = Math.max(1, Math.min(options.concurrency, fdBudget(traced)));
 
   /** The target's result: its verdict once every address is done; unfinished (verdict null) otherwise. */
   const resultOf = (index: number): TargetResult => {
-    const { spec, resolution, jobs } = targets[index];
+    const { spec, resolution } = targets[index];
+    const jobs = jobsOf(index);
     const endpoints: EndpointResult[] = [];
     for (const job of jobs) if (job.result) endpoints.push(job.result);
     if (endpoints.length === jobs.length) {
@@ -170,17 +196,19 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
     return { index, host: spec.host.text, port: spec.port, resolution, endpoints, verdict: null, unfinished };
   };
   const results: TargetResult[] = [];
+  let emitted = 0;
   /** Emits finished targets in the user's order; with `all`, the unfinished ones too (at the end). */
   const emitInOrder = (all = false) => {
-    while (results.length < targets.length) {
-      const result = resultOf(results.length);
+    while (emitted < targets.length) {
+      const result = resultOf(emitted);
       if (!result.verdict && !all) return;
-      results.push(result);
+      targets[emitted++].jobs = DONE; // reported: its jobs are done with
+      if (keepResults) results.push(result);
       options.onEvent?.({ type: 'target', result });
     }
   };
 
-  const finishAttempt = (entry: Omit<InFlight, 'fd'> & { fd?: number }, answeredAtMs: number | null) => {
+  const finishAttempt = (entry: InFlight, answeredAtMs: number | null) => {
     const { job } = entry;
     const verdict = verdictOf(entry.records);
     job.attempts++;
@@ -237,28 +265,26 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
       finishAttempt(entry, null);
       return true;
     }
-    const live: InFlight = { ...entry, fd: socket.ret };
-    current = live;
-    if (options.synRetries !== undefined && traced.setSynCount(live.fd, options.synRetries).ret === -1) {
-      endAttempt(live, null, false);
+    entry.fd = socket.ret;
+    if (options.synRetries !== undefined && traced.setSynCount(entry.fd, options.synRetries).ret === -1) {
+      endAttempt(entry, null, false);
       return true;
     }
-    const connect = traced.connect(live.fd, job.peer);
-    const connectRecord = live.records.at(-1)!;
-    const inFlight = { ...live, connectStartMs: connectRecord.startMs };
+    const connect = traced.connect(entry.fd, job.peer);
+    const connectRecord = entry.records[entry.records.length - 1];
+    entry.connectStartMs = connectRecord.startMs;
     current = undefined;
     if (connect.errno === E.EINPROGRESS) {
-      inflight.set(inFlight.fd, inFlight);
+      inflight.set(entry.fd, entry);
     } else {
-      endAttempt(inFlight, connectRecord.startMs + connectRecord.durationUs / 1000, connect.ret === 0);
+      endAttempt(entry, connectRecord.startMs + connectRecord.durationUs / 1000, connect.ret === 0);
     }
     return true;
   };
 
   const nextReady = (now: number): Job | undefined => {
     if (retries.length && retries[0].readyAt <= now) return retries.shift();
-    if (nextFresh < fresh.length) return fresh[nextFresh++];
-    return undefined;
+    return nextFresh();
   };
 
   while (!options.signal?.aborted) {
@@ -267,14 +293,14 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
       const job = nextReady(now);
       if (!job) break;
       if (!startAttempt(job)) {
-        if (job.attempts === 0 && fresh[nextFresh - 1] === job) nextFresh--;
+        if (job.attempts === 0) freshJob--; // the job just taken: take it again next time
         else retries.unshift(job);
         break;
       }
     }
     now = Date.now();
     if (inflight.size === 0) {
-      if (retries.length === 0 && nextFresh >= fresh.length) break;
+      if (retries.length === 0 && freshTarget >= targets.length) break;
       try {
         await sleep(Math.max(0, retries[0].readyAt - now), undefined, { signal: options.signal });
       } catch {

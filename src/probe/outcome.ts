@@ -40,13 +40,27 @@ export function meets(target: TargetOutcome, expectation: Expectation): boolean 
 }
 
 /**
- * The run's exit code. 0 when every target met the expectation (with `any`, at least one). Otherwise: 8 when an
- * --expect or --expect-sequence was given; else the code of the first target (in the user's order) that did not
- * connect, so a single target exits with its own verdict's code.
+ * The run's exit code, tallied target by target (a sweep need not keep its targets). 0 when every target met the
+ * expectation (with `any`, at least one). Otherwise: 8 when an --expect or --expect-sequence was given; else the
+ * code of the first target (in the user's order) that did not connect, so a single target exits with its own
+ * verdict's code.
  */
-export function exitCodeOf(targets: readonly { verdict: Verdict | null; met: boolean }[], expectation: Expectation): number {
-  if (expectation.any ? targets.some((t) => t.met) : targets.every((t) => t.met)) return 0;
-  if (expectation.verdicts || expectation.sequence) return EXPECTATION_NOT_MET;
-  const first = targets.find((t) => !t.met && t.verdict);
-  return first?.verdict ? EXIT_CODES[first.verdict.kind] : EXIT_CODES.timeout;
+export class ExitCodeTally {
+  private all = true;
+  private some = false;
+  private firstFailure: Verdict | null = null;
+
+  constructor(private readonly expectation: Expectation) {}
+
+  add(target: { verdict: Verdict | null; met: boolean }): void {
+    this.all &&= target.met;
+    this.some ||= target.met;
+    if (!target.met && !this.firstFailure && target.verdict) this.firstFailure = target.verdict;
+  }
+
+  code(): number {
+    if (this.expectation.any ? this.some : this.all) return 0;
+    if (this.expectation.verdicts || this.expectation.sequence) return EXPECTATION_NOT_MET;
+    return this.firstFailure ? EXIT_CODES[this.firstFailure.kind] : EXIT_CODES.timeout;
+  }
 }

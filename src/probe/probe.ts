@@ -3,7 +3,7 @@ import type { Endpoint } from '../libc/sockaddr';
 import { parseHost, parsePort, UsageError } from '../target/parse';
 import { resolveName, type Family, type Resolution } from '../target/resolve';
 import type { CallRecord } from './record';
-import { attemptStats, type AttemptStats } from './stats';
+import { StatsAccumulator, type AttemptStats } from './stats';
 import { STRATEGIES, type Mode } from './strategies';
 import { TracedLibc } from './trace';
 import { targetVerdict, verdictOf, type Verdict } from './verdict';
@@ -29,6 +29,11 @@ export interface ProbeOptions {
   readonly backend?: BackendName;
   /** Aborting stops the probe between calls; every socket is still closed and the report says what was seen. */
   readonly signal?: AbortSignal;
+  /**
+   * Keep every record and attempt in the report (default true). Off, only the events carry them, so a long fresh
+   * run (100,000 attempts) keeps its memory flat; the statistics are kept either way.
+   */
+  readonly keepRecords?: boolean;
   /** Called with each step as soon as it is known (for streaming output). */
   readonly onEvent?: (event: ProbeEvent) => void;
 }
@@ -51,7 +56,9 @@ export interface AttemptResult {
 /** Everything learned about one address. */
 export interface AddressResult {
   readonly peer: Endpoint;
+  /** Every call (empty unless keepRecords). */
   readonly records: readonly CallRecord[];
+  /** Every attempt (empty unless keepRecords). */
   readonly attempts: readonly AttemptResult[];
   /** Over the attempts (fresh mode's ping-style summary; one attempt in the other modes). */
   readonly stats: AttemptStats;
@@ -116,6 +123,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     throw new UsageError(`${host.text} is not an IPv${options.family} address`);
   }
   const mode = options.mode ?? 'repeat';
+  const keepRecords = options.keepRecords ?? true;
   const backend = options.backend ?? 'ffi-napi';
   const libc = loadLibc(backend);
   const origin = performance.now();
@@ -129,20 +137,23 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     const peer = { address, port: options.port };
     const records: CallRecord[] = [];
     const attempts: AttemptResult[] = [];
-    let attemptStart = 0;
+    const stats = new StatsAccumulator();
+    let last: AttemptResult | undefined;
+    let attemptRecords: CallRecord[] = [];
     const endAttempt = () => {
-      const attemptRecords = records.slice(attemptStart);
       if (attemptRecords.length === 0) return;
-      const attempt = concludeAttempt(attemptRecords[0].attempt, attemptRecords);
-      attempts.push(attempt);
-      options.onEvent?.({ type: 'attempt', peer, attempt });
-      attemptStart = records.length;
+      last = concludeAttempt(attemptRecords[0].attempt, attemptRecords);
+      stats.add(last);
+      if (keepRecords) attempts.push(last);
+      options.onEvent?.({ type: 'attempt', peer, attempt: last });
+      attemptRecords = [];
     };
     const traced = new TracedLibc(
       libc,
       (record) => {
-        if (records.length > attemptStart && record.attempt !== records[attemptStart].attempt) endAttempt();
-        records.push(record);
+        if (attemptRecords.length && record.attempt !== attemptRecords[0].attempt) endAttempt();
+        attemptRecords.push(record);
+        if (keepRecords) records.push(record);
         options.onEvent?.({ type: 'call', peer, record });
       },
       origin,
@@ -157,8 +168,8 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
       signal: options.signal,
     });
     endAttempt();
-    const verdict = attempts.at(-1)?.verdict ?? verdictOf(records);
-    const result = { peer, records, attempts, stats: attemptStats(attempts), verdict };
+    const verdict = last?.verdict ?? verdictOf([]);
+    const result = { peer, records, attempts, stats: stats.result(), verdict };
     results.push(result);
     options.onEvent?.({ type: 'address', result });
   }

@@ -13,24 +13,37 @@ export interface AttemptStats {
   readonly stddevMs: number | null;
 }
 
-export function attemptStats(attempts: readonly { verdict: { kind: VerdictKind }; handshakeMs: number | null }[]): AttemptStats {
-  const verdicts: Partial<Record<VerdictKind, number>> = {};
-  const times: number[] = [];
-  for (const { verdict, handshakeMs } of attempts) {
-    verdicts[verdict.kind] = (verdicts[verdict.kind] ?? 0) + 1;
-    if (handshakeMs !== null) times.push(handshakeMs);
+/** ping-style statistics, accumulated attempt by attempt (Welford's method: no list of times is kept). */
+export class StatsAccumulator {
+  private attempts = 0;
+  private readonly verdicts: Partial<Record<VerdictKind, number>> = {};
+  private answered = 0;
+  private mean = 0;
+  private squares = 0;
+  private min = Infinity;
+  private max = -Infinity;
+
+  add({ verdict, handshakeMs }: { verdict: { kind: VerdictKind }; handshakeMs: number | null }): void {
+    this.attempts++;
+    this.verdicts[verdict.kind] = (this.verdicts[verdict.kind] ?? 0) + 1;
+    if (handshakeMs === null) return;
+    this.answered++;
+    const delta = handshakeMs - this.mean;
+    this.mean += delta / this.answered;
+    this.squares += delta * (handshakeMs - this.mean);
+    this.min = Math.min(this.min, handshakeMs);
+    this.max = Math.max(this.max, handshakeMs);
   }
-  if (times.length === 0) {
-    return { attempts: attempts.length, verdicts, minMs: null, avgMs: null, maxMs: null, stddevMs: null };
+
+  result(): AttemptStats {
+    const none = this.answered === 0;
+    return {
+      attempts: this.attempts,
+      verdicts: { ...this.verdicts },
+      minMs: none ? null : this.min,
+      avgMs: none ? null : this.mean,
+      maxMs: none ? null : this.max,
+      stddevMs: none ? null : Math.sqrt(this.squares / this.answered), // population, as ping's mdev
+    };
   }
-  const avg = times.reduce((a, b) => a + b, 0) / times.length;
-  const variance = times.reduce((sum, t) => sum + (t - avg) ** 2, 0) / times.length;
-  return {
-    attempts: attempts.length,
-    verdicts,
-    minMs: Math.min(...times),
-    avgMs: avg,
-    maxMs: Math.max(...times),
-    stddevMs: Math.sqrt(variance),
-  };
 }

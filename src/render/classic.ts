@@ -11,18 +11,23 @@ import type { Mode } from '../probe/strategies';
  * nothing failed yet); connprobe records errno only for failures, and this is where C's stale-errno rule is
  * replayed.
  */
-export function classicLines(records: readonly CallRecord[], mode: Mode): string[] {
-  const lines: string[] = [];
+export function classicPrinter(mode: Mode): (record: CallRecord) => string | undefined {
   let lastFailure: { errno: number; strerror: string } | undefined;
-  for (const record of records) {
+  const waits = mode === 'poll' || mode === 'fresh';
+  return (record) => {
     if (record.ret === -1) lastFailure = record;
     if (record.call === 'connect') {
       const errno = lastFailure ?? record; // before any failure errno is 0, and record.strerror is strerror(0)
-      lines.push(`ret = ${record.ret}, errno is ${errno.errno}, error:${errno.strerror}\n`);
-    } else if (mode === 'poll' || mode === 'fresh') {
-      if (record.call === 'poll') lines.push(`poll = ${record.ret}, revents = 0x${record.fds[0].revents.toString(16)}\n`);
-      if (record.call === 'getsockopt') lines.push(`so_error = ${record.value}, error:${record.valueStrerror}\n`);
+      return `ret = ${record.ret}, errno is ${errno.errno}, error:${errno.strerror}\n`;
     }
-  }
-  return lines;
+    if (waits && record.call === 'poll') return `poll = ${record.ret}, revents = 0x${record.fds[0].revents.toString(16)}\n`;
+    if (waits && record.call === 'getsockopt') return `so_error = ${record.value}, error:${record.valueStrerror}\n`;
+    return undefined;
+  };
+}
+
+/** The classic lines of a whole trace. */
+export function classicLines(records: readonly CallRecord[], mode: Mode): string[] {
+  const print = classicPrinter(mode);
+  return records.map(print).filter((line): line is string => line !== undefined);
 }

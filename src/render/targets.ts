@@ -2,6 +2,7 @@ import type { TargetOutcomeDocument } from './json';
 import type { Palette } from './palette';
 import type { VerdictKind } from '../probe/verdict';
 import { formatAddress } from '../target/address';
+import type { TargetSpec } from '../target/parse';
 
 const LABELS: Readonly<Record<VerdictKind, string>> = {
   connected: 'connected',
@@ -48,8 +49,10 @@ export function formatTargetLine(target: TargetOutcomeDocument, palette: Palette
 }
 
 /** Target lines streamed in the user's order; a big sweep's refusals are counted, not listed. */
-export function targetLines(write: (line: string) => void, palette: Palette, targets: readonly { host: string; port: number }[]) {
-  const width = Math.min(48, Math.max(...targets.map((t) => hostPort(t.host, t.port).length)));
+export function targetLines(write: (line: string) => void, palette: Palette, targets: readonly TargetSpec[]) {
+  let width = 0;
+  for (const t of targets) width = Math.max(width, hostPort(t.host.text, t.port).length);
+  width = Math.min(48, width);
   const listRefused = targets.length <= LIST_REFUSED_UP_TO;
   const counts = new Map<string, number>();
   let hidden = 0;
