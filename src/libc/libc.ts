@@ -9,14 +9,14 @@ export interface SysResult {
   readonly errno: number;
 }
 
-export interface PollRequest {
-  readonly fd: number;
-  readonly events: number;
-}
-
 export interface PollResult extends SysResult {
   /** revents per requested fd, in request order (all 0 when poll failed or timed out). */
   readonly revents: readonly number[];
+}
+
+export interface ConnectResult extends SysResult {
+  /** The sockaddr length passed: 16 for sockaddr_in, 28 for sockaddr_in6. */
+  readonly addrlen: number;
 }
 
 export interface IntOptionResult extends SysResult {
@@ -41,9 +41,10 @@ export interface Libc {
   socket(domain: number, type: number, protocol: number): SysResult;
   /** fcntl with an int argument (F_GETFL ignores it, as the C prototype allows). */
   fcntl(fd: number, cmd: number, arg: number): SysResult;
-  /** connect(fd, sockaddr, sockaddr.length): the length is the buffer's, so it cannot disagree with it. */
-  connect(fd: number, sockaddr: Buffer): SysResult;
-  poll(fds: readonly PollRequest[], timeoutMs: number): PollResult;
+  /** connect(fd, sockaddr, length): the sockaddr is encoded from the endpoint, and the length is its size. */
+  connect(fd: number, peer: Endpoint): ConnectResult;
+  /** poll() on fds, all for the same events. */
+  poll(fds: readonly number[], events: number, timeoutMs: number): PollResult;
   getsockoptInt(fd: number, level: number, option: number): IntOptionResult;
   setsockopt(fd: number, level: number, option: number, value: Buffer): SysResult;
   getsockname(fd: number): SockaddrResult;

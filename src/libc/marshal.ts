@@ -1,6 +1,6 @@
 import { C } from './constants';
-import type { Libc, PollRequest } from './libc';
-import { decodeSockaddr } from './sockaddr';
+import type { Libc } from './libc';
+import { decodeSockaddr, encodeSockaddrInto } from './sockaddr';
 
 /**
  * The C functions as an FFI exposes them: ints in, int out, pointers as Buffers the caller sized. Each backend
@@ -37,27 +37,30 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
     backend,
     socket: (domain, type, protocol) => result(lib.socket(domain, type, protocol)),
     fcntl: (fd, cmd, arg) => result(lib.fcntl(fd, cmd, arg)),
-    connect(fd, sockaddr) {
-      sockaddr.copy(peer); // one buffer for every connect: an FFI that pins pointers re-pins only on change
-      return result(lib.connect(fd, peer, sockaddr.length));
+    connect(fd, endpoint) {
+      // one buffer for every connect: an FFI that pins pointers re-pins only on change
+      const addrlen = encodeSockaddrInto(peer, endpoint);
+      const ret = lib.connect(fd, peer, addrlen);
+      return { ret, errno: ret === -1 ? errno() : 0, addrlen };
     },
-    poll(fds: readonly PollRequest[], timeoutMs: number) {
+    poll(fds, events, timeoutMs) {
       if (pollfds.length < fds.length * C.SIZEOF_POLLFD) pollfds = Buffer.alloc(fds.length * 2 * C.SIZEOF_POLLFD);
       for (let i = 0; i < fds.length; i++) {
         const offset = i * C.SIZEOF_POLLFD;
-        pollfds.writeInt32LE(fds[i].fd, offset);
-        pollfds.writeInt16LE(fds[i].events, offset + 4);
+        pollfds.writeInt32LE(fds[i], offset);
+        pollfds.writeInt16LE(events, offset + 4);
         pollfds.writeInt16LE(0, offset + 6);
       }
-      const outcome = result(lib.poll(pollfds, fds.length, timeoutMs));
+      const ret = lib.poll(pollfds, fds.length, timeoutMs);
+      const err = ret === -1 ? errno() : 0;
       const revents = new Array<number>(fds.length);
       for (let i = 0; i < fds.length; i++) revents[i] = pollfds.readUInt16LE(i * C.SIZEOF_POLLFD + 6);
-      return { ...outcome, revents };
+      return { ret, errno: err, revents };
     },
     getsockoptInt(fd, level, option) {
       socklen.writeUInt32LE(intValue.length);
-      const outcome = result(lib.getsockopt(fd, level, option, intValue, socklen));
-      return { ...outcome, value: intValue.readInt32LE(0) };
+      const ret = lib.getsockopt(fd, level, option, intValue, socklen);
+      return { ret, errno: ret === -1 ? errno() : 0, value: intValue.readInt32LE(0) };
     },
     setsockopt: (fd, level, option, value) => result(lib.setsockopt(fd, level, option, value, value.length)),
     getsockname(fd) {

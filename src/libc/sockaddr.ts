@@ -8,24 +8,23 @@ export interface Endpoint {
 }
 
 /**
- * Encodes a sockaddr_in (16 bytes) or sockaddr_in6 (28 bytes), byte for byte as <netinet/in.h> lays them out:
- * sa_family in host order, port in network order, then the address (IPv6: flowinfo before it, scope id after).
+ * Encodes a sockaddr_in (16 bytes) or sockaddr_in6 (28 bytes) into the start of `buf`, byte for byte as
+ * <netinet/in.h> lays them out: sa_family in host order, port in network order, then the address (IPv6: flowinfo
+ * before it, scope id after). Returns the length to pass with it.
  */
-export function encodeSockaddr({ address, port }: Endpoint): Buffer {
-  if (address.family === 4) {
-    const buf = Buffer.alloc(C.SIZEOF_SOCKADDR_IN);
-    buf.writeUInt16LE(C.AF_INET, 0); // sa_family_t is host order; both supported platforms are little-endian
-    buf.writeUInt16BE(port, 2);
-    buf.set(address.bytes, 4);
-    return buf; // bytes 8..15 (sin_zero) stay 0
-  }
-  const buf = Buffer.alloc(C.SIZEOF_SOCKADDR_IN6);
-  buf.writeUInt16LE(C.AF_INET6, 0);
+export function encodeSockaddrInto(buf: Buffer, { address, port }: Endpoint): number {
+  const length = address.family === 4 ? C.SIZEOF_SOCKADDR_IN : C.SIZEOF_SOCKADDR_IN6;
+  buf.fill(0, 0, length);
+  // sa_family_t is host order; both supported platforms are little-endian
+  buf.writeUInt16LE(address.family === 4 ? C.AF_INET : C.AF_INET6, 0);
   buf.writeUInt16BE(port, 2);
-  buf.writeUInt32BE(0, 4); // sin6_flowinfo
-  buf.set(address.bytes, 8);
-  buf.writeUInt32LE(address.scopeId, 24); // sin6_scope_id, host order
-  return buf;
+  if (address.family === 4) {
+    buf.set(address.bytes, 4); // bytes 8..15 (sin_zero) stay 0
+  } else {
+    buf.set(address.bytes, 8); // after sin6_flowinfo (0)
+    buf.writeUInt32LE(address.scopeId, 24); // sin6_scope_id, host order
+  }
+  return length;
 }
 
 /** Decodes what getsockname() wrote; undefined for a family other than AF_INET / AF_INET6 or a short length. */

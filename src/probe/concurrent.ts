@@ -99,6 +99,7 @@ interface InFlight {
 }
 
 const DONE: Job[] = [];
+const DONE_RECORDS: CallRecord[] = []; // never written: records are kept only with keepRecords
 
 /** fds the process may still open, keeping a reserve for Node itself (stdout, DNS, timers). */
 function fdBudget(traced: TracedLibc): number {
@@ -163,7 +164,8 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
       const { spec, resolution } = target;
       const addresses = spec.host.kind === 'address' ? [spec.host.address] : resolution?.addresses ?? [];
       target.jobs = addresses.map((address) => ({
-        target: index, peer: { address, port: spec.port }, attempts: 0, firstStartMs: 0, readyAt: 0, lastErrno: null, records: [],
+        target: index, peer: { address, port: spec.port }, attempts: 0, firstStartMs: 0, readyAt: 0, lastErrno: null,
+        records: keepRecords ? [] : DONE_RECORDS,
       }));
     }
     return target.jobs;

@@ -1,18 +1,10 @@
 import { C } from '../libc/constants';
 import { errnoName } from '../libc/errno';
 import type { Libc, SysResult } from '../libc/libc';
-import { encodeSockaddr, type Endpoint } from '../libc/sockaddr';
+import type { Endpoint } from '../libc/sockaddr';
 import type { CallRecord, Outcome } from './record';
 
 export type RecordSink = (record: CallRecord) => void;
-
-const encoded = new WeakMap<Endpoint, Buffer>();
-/** The peer's sockaddr, encoded once per endpoint (a retry or a repeat connects to the same one). */
-function sockaddrOf(peer: Endpoint): Buffer {
-  let sockaddr = encoded.get(peer);
-  if (!sockaddr) encoded.set(peer, (sockaddr = encodeSockaddr(peer)));
-  return sockaddr;
-}
 
 type Detail = CallRecord extends infer R ? (R extends Outcome ? Omit<R, keyof Outcome> : never) : never;
 
@@ -129,10 +121,9 @@ export class TracedLibc {
   }
 
   connect(fd: number, peer: Endpoint): SysResult {
-    const sockaddr = sockaddrOf(peer);
     return this.trace(
-      () => this.libc.connect(fd, sockaddr),
-      () => ({ call: 'connect', fd, peer, addrlen: sockaddr.length }),
+      () => this.libc.connect(fd, peer),
+      (r) => ({ call: 'connect', fd, peer, addrlen: r.addrlen }),
     );
   }
 
@@ -146,7 +137,7 @@ export class TracedLibc {
   /** poll() on fds for POLLOUT: writable means the handshake finished, one way or the other. */
   poll(fds: readonly number[], timeoutMs: number): { ret: number; errno: number; revents: readonly number[] } {
     return this.trace(
-      () => this.libc.poll(fds.map((fd) => ({ fd, events: C.POLLOUT })), timeoutMs),
+      () => this.libc.poll(fds, C.POLLOUT, timeoutMs),
       (r) => ({ call: 'poll', fds: fds.map((fd, i) => ({ fd, events: 'POLLOUT', revents: r.revents[i] })), timeoutMs }),
     );
   }

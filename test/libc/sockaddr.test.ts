@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeSockaddr, encodeSockaddr } from '../../src/libc/sockaddr';
+import { decodeSockaddr, encodeSockaddrInto, type Endpoint } from '../../src/libc/sockaddr';
+
+const encodeSockaddr = (endpoint: Endpoint) => {
+  const buf = Buffer.alloc(128, 0xee); // garbage beyond: only the returned length may be written
+  const length = encodeSockaddrInto(buf, endpoint);
+  assert.ok(buf.subarray(length).every((b) => b === 0xee), 'nothing written past the length');
+  return buf.subarray(0, length);
+};
 import { parseIPv4, parseIPv6 } from '../../src/target/address';
 
 describe('sockaddr encoding, byte for byte as <netinet/in.h> lays it out', () => {
