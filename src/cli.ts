@@ -95,7 +95,12 @@ function buildProgram(): Command {
     .option('--json', 'same as --format json: one JSON document (schema/connprobe.schema.json)')
     .option('--ndjson', 'same as --format ndjson: one JSON event per line, streamed')
     .option('-q, --quiet', 'print nothing: the exit code is the answer')
-    .addOption(new Option('--ffi <backend>', 'how libc is called: ffi-napi, or koffi (faster start-up and calls)').choices(BACKENDS).default('ffi-napi'))
+    .addOption(
+      new Option('--ffi <backend>', 'how libc is called: ffi-napi, or koffi (faster start-up and calls)')
+        .choices(BACKENDS)
+        .default('ffi-napi')
+        .env('CONNPROBE_FFI'),
+    )
     .option('--color', 'force colour (default: only on a terminal, never with NO_COLOR; FORCE_COLOR forces it)')
     .option('--no-color', 'never colour')
     .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_TABLE}\n`)

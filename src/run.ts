@@ -96,7 +96,8 @@ async function runOne(options: RunOptions, io: RunIo): Promise<RunResult> {
     family: options.family,
     backend: options.backend,
     signal: io.signal,
-    keepRecords: options.format === 'json', // the other formats stream: a long fresh run stays flat
+    // the other formats stream, so a long fresh run stays flat; an --expect-sequence reads the connect() calls
+    keepRecords: options.format === 'json' || options.expectation.sequence !== undefined,
   };
   let report: ProbeReport;
   if (options.format === 'human') {

@@ -3,6 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 
+/**
+ * The FFI backend the kernel-facing tests run on: `npm test` runs every test file once per backend, with
+ * CONNPROBE_FFI set (the CLI reads it as the default of --ffi; API tests pass it as `backend`).
+ */
+export const BACKEND = (process.env.CONNPROBE_FFI ?? 'ffi-napi') as 'ffi-napi' | 'koffi';
+
 /** The repository root (tests run from dist/test/). */
 export const ROOT = resolve(__dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'connprobe.js');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { parseTargets, probe, probeConcurrently, type Mode } from '../../src/index';
-import { closedPort, startFullBacklog, startListener } from '../helpers';
+import { BACKEND, closedPort, startFullBacklog, startListener } from '../helpers';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
@@ -29,7 +29,7 @@ describe('the programmatic API: probe()', () => {
   });
 
   it('returns every call as a record, and the verdict', async () => {
-    const report = await probe({ host: '127.0.0.1', port: listener.port, mode: 'poll' });
+    const report = await probe({ host: '127.0.0.1', port: listener.port, mode: 'poll', backend: BACKEND });
     assert.equal(report.verdict.kind, 'connected');
     assert.deepEqual(
       report.results[0].records.map((r) => r.call),
@@ -39,7 +39,7 @@ describe('the programmatic API: probe()', () => {
   });
 
   it('resolves localhost through /etc/hosts and shows the step', async () => {
-    const report = await probe({ host: 'localhost', port: listener.port, mode: 'poll', family: 4 });
+    const report = await probe({ host: 'localhost', port: listener.port, mode: 'poll', family: 4, backend: BACKEND });
     assert.equal(report.resolution?.name, 'localhost');
     assert.equal(report.resolution?.error, null);
     assert.ok(report.resolution!.addresses.length >= 1);
@@ -50,7 +50,7 @@ describe('the programmatic API: probe()', () => {
     it(`${mode} mode closes every socket it opens, whatever the answer`, async () => {
       const before = openFds();
       for (const port of [listener.port, await closedPort(), fullQueue.port]) {
-        await probe({ host: '127.0.0.1', port, mode, attempts: 2, intervalMs: 0, timeoutMs: 100 });
+        await probe({ host: '127.0.0.1', port, mode, attempts: 2, intervalMs: 0, timeoutMs: 100, backend: BACKEND });
       }
       assert.equal(await settledFds(before), before);
     });
@@ -63,6 +63,7 @@ describe('the programmatic API: probe()', () => {
     setTimeout(() => controller.abort(), 200);
     const report = await probe({
       host: '127.0.0.1', port: fullQueue.port, mode: 'fresh', attempts: 50, intervalMs: 50, timeoutMs: 100, signal: controller.signal,
+      backend: BACKEND,
     });
     assert.ok(Date.now() - started < 2000, 'stopped long before 50 attempts');
     assert.equal(report.interrupted, true);
@@ -84,7 +85,7 @@ describe('the programmatic API: probeConcurrently()', () => {
     try {
       const report = await probeConcurrently({
         targets: parseTargets([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`]),
-        timeoutMs: 1000, intervalMs: 0, concurrency: 8,
+        timeoutMs: 1000, intervalMs: 0, concurrency: 8, backend: BACKEND,
       });
       assert.deepEqual(report.targets.map((t) => t.verdict?.kind), ['refused', 'connected']);
       const calls = report.targets[1].endpoints[0].records.map((r) => r.call);

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { probe, type Mode } from '../../src/index';
+import type { CallRecord } from '../../src/probe/record';
+import { closedPort, startFullBacklog, startListener } from '../helpers';
+
+/**
+ * The records without what the process or the kernel chose rather than the FFI: timings, fd numbers (this
+ * process's own listener holds accepted sockets, so fds differ from run to run; each becomes its order of first
+ * appearance, per attempt) and the ephemeral port getsockname reports.
+ */
+function comparable(records: readonly CallRecord[]) {
+  const fds = new Map<string, string>();
+  let attempt = 0;
+  const fd = (n: number) => {
+    const key = `${attempt}/${n}`; // each fresh attempt numbers its own fds
+    if (!fds.has(key)) fds.set(key, `fd#${fds.size + 1}`);
+    return fds.get(key)!;
+  };
+  return records.map(({ startMs: _start, durationUs: _duration, ...r }) => {
+    attempt = r.attempt;
+    const out: Record<string, unknown> = { ...r };
+    if (r.call === 'socket' && r.ret >= 0) out.ret = fd(r.ret);
+    if ('fd' in r) out.fd = fd(r.fd);
+    if (r.call === 'poll') out.fds = r.fds.map((p) => ({ ...p, fd: fd(p.fd) }));
+    if (r.call === 'getsockname') out.local = r.local && { ...r.local, port: 'ephemeral' };
+    return out;
+  });
+}
+
+/**
+ * Two independent FFIs (ffi-napi and koffi) make the same calls against the real kernel, one after the other in
+ * this process: every record (call, arguments, fd, return value, errno, strerror, decoded results) must be equal.
+ */
+describe('ffi-napi and koffi produce identical call records', () => {
+  let listener: Awaited<ReturnType<typeof startListener>>;
+  let fullQueue: Awaited<ReturnType<typeof startFullBacklog>>;
+  before(async () => {
+    listener = await startListener();
+    fullQueue = await startFullBacklog();
+  });
+  after(async () => {
+    await listener.close();
+    await fullQueue.close();
+  });
+
+  const scenarios: [string, () => Promise<number> | number][] = [
+    ['closed port', () => closedPort()],
+    ['listener', () => listener.port],
+    ['full accept queue', () => fullQueue.port],
+  ];
+  for (const [name, port] of scenarios) {
+    for (const mode of ['repeat', 'poll', 'fresh', 'blocking'] as Mode[]) {
+      it(`${name}, ${mode} mode`, async () => {
+        const options = { host: '127.0.0.1', port: await port(), mode, attempts: 2, intervalMs: 0, timeoutMs: 150, repeat: 3 };
+        const viaFfiNapi = await probe({ ...options, backend: 'ffi-napi' });
+        const viaKoffi = await probe({ ...options, backend: 'koffi' });
+        assert.deepEqual(comparable(viaKoffi.results[0].records), comparable(viaFfiNapi.results[0].records));
+        assert.deepEqual(viaKoffi.verdict.kind, viaFfiNapi.verdict.kind);
+        assert.ok(viaFfiNapi.results[0].records.length >= 4);
+      });
+    }
+  }
+});
