@@ -134,7 +134,9 @@ async function freshConnects(libc: TracedLibc, options: StrategyOptions): Promis
   for (let attempt = 1; attempt <= options.attempts && !options.signal?.aborted; attempt++) {
     if (attempt > 1) {
       try {
-        await sleep(options.intervalMs, undefined, { signal: options.signal });
+        // setTimeout waits at least 1 ms even for 0: with no interval, only let the event loop have a turn
+        if (options.intervalMs > 0) await sleep(options.intervalMs, undefined, { signal: options.signal });
+        else await yieldToEventLoop();
       } catch {
         return; // aborted while waiting
       }

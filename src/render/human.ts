@@ -164,11 +164,12 @@ export function humanStream(write: (line: string) => void, palette: Palette, exp
           write(formatResolution(event.resolution, palette));
           break;
         case 'call':
-          records.push(event.record);
+          if (explainCalls) records.push(event.record); // explanations read the attempt's calls so far
           write(formatRecordLine(event.record, palette));
           if (explainCalls) write(palette.dim(`    # ${explain(records, records.length - 1)}`));
           break;
         case 'attempt':
+          records.length = 0; // the next attempt is a new socket with a history of its own
           if (mode.fresh) write(formatAttempt(event.attempt, event.peer, palette));
           break;
         case 'address':

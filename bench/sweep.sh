@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Ports 1-65535 on 127.0.0.1, side by side in one hyperfine run: nmap -sT, nc -z and connprobe on both backends.
+# Runs inside a network namespace it creates (lo up, three listeners of its own, nothing else), and checks that
+# every tool found exactly the open ports. nmap always with -n: it never resolves names.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${CONNPROBE_BENCH_NETNS:-}" != 1 ]; then
+  exec unshare -n env CONNPROBE_BENCH_NETNS=1 "$0" "$@"
+fi
+runs=${RUNS:-5}
+ip link set lo up
+ports="22 8080 50000"
+node -e "for (const p of '$ports'.split(' ')) require('net').createServer((s) => s.on('error', () => {})).listen(Number(p), '127.0.0.1'); setTimeout(() => {}, 3600e3)" &
+listeners=$!
+trap 'kill $listeners' EXIT
+until [ "$(grep -c ' 0A ' /proc/net/tcp)" -ge 3 ]; do sleep 0.05; done
+
+mkdir -p dist/bench
+echo "### Sweep of ports 1-65535 on 127.0.0.1 (own network namespace, listeners on $ports; $runs runs each)"
+echo
+echo "Open ports found (must be: $ports):"
+echo "- nmap: $(nmap -n -sT -p- --min-rate 20000 127.0.0.1 | awk -F/ '/\/tcp +open/ {print $1}' | tr '\n' ' ')"
+echo "- nc -zv: $(nc -zv 127.0.0.1 1-65535 2>&1 | awk '/succeeded/ {print $4}' | tr '\n' ' ')"
+for ffi in ffi-napi koffi; do
+  echo "- connprobe --ffi $ffi: $(bin/connprobe.js 127.0.0.1 1-65535 --ffi $ffi | awk '$2 == "connected" {split($1, a, ":"); print a[2]}' | tr '\n' ' ')"
+done
+echo
+hyperfine -N -i -w 1 -r "$runs" --export-json dist/bench/sweep.json \
+  -n 'nmap -n -sT -p- --min-rate 20000' 'nmap -n -sT -p- --min-rate 20000 127.0.0.1' \
+  -n 'nc -z 127.0.0.1 1-65535' 'nc -z 127.0.0.1 1-65535' \
+  -n 'connprobe --ffi ffi-napi' 'bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi' \
+  -n 'connprobe --ffi koffi' 'bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi' >/dev/null 2>&1
+node bench/table.js dist/bench/sweep.json 'nmap -n -sT -p- --min-rate 20000'
