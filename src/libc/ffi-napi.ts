@@ -20,14 +20,23 @@ const native = require('ffi-napi/lib/bindings') as NativeBindings;
 type ArgType = 'int' | 'uint32' | 'ulong' | 'pointer';
 const SLOT = 8; // every argument slot holds up to a 64-bit value or a pointer
 
-function prepare(fn: Buffer, argTypes: readonly ArgType[]): (...args: (number | Buffer)[]) => number {
+/**
+ * A C function made callable: the call interface is prepared on first use (a run pays only for the calls it
+ * makes), then each call writes its arguments into slots allocated once.
+ */
+function prepare(name: string, argTypes: readonly ArgType[]): (...args: (number | Buffer)[]) => number {
+  let call: ((args: (number | Buffer)[]) => number) | undefined;
+  return (...args) => (call ??= prepareNow(libc.get(name), argTypes))(args);
+}
+
+function prepareNow(fn: Buffer, argTypes: readonly ArgType[]): (args: (number | Buffer)[]) => number {
   const cif = ffi.CIF(ref.types.int, argTypes.map((type) => ref.coerceType(type)));
   const slots = argTypes.map(() => Buffer.alloc(SLOT));
   const argv = Buffer.alloc(SLOT * argTypes.length);
   slots.forEach((slot, i) => ref.writePointer(argv, i * SLOT, slot));
   const pointedTo: (Buffer | undefined)[] = argTypes.map(() => undefined);
   const result = Buffer.alloc(SLOT); // ffi_arg: an int return comes back sign-extended to 64 bits
-  return (...args) => {
+  return (args) => {
     for (let i = 0; i < argTypes.length; i++) {
       const value = args[i];
       if (argTypes[i] === 'pointer') {
@@ -44,23 +53,25 @@ function prepare(fn: Buffer, argTypes: readonly ArgType[]): (...args: (number | 
 }
 
 const libc = ffi.DynamicLibrary();
-const symbol = (name: string) => libc.get(name);
-const viaProxy = ffi.Library(null, { strerror: ['string', ['int']] }) as unknown as Pick<LibcSymbols, 'strerror'>;
+let strerror: ((errno: number) => string | null) | undefined;
 
-const symbols = {
-  socket: prepare(symbol('socket'), ['int', 'int', 'int']),
-  fcntl: prepare(symbol('fcntl'), ['int', 'int', 'int']),
-  connect: prepare(symbol('connect'), ['int', 'pointer', 'uint32']),
-  poll: prepare(symbol('poll'), ['pointer', 'ulong', 'int']),
-  getsockopt: prepare(symbol('getsockopt'), ['int', 'int', 'int', 'pointer', 'pointer']),
-  setsockopt: prepare(symbol('setsockopt'), ['int', 'int', 'int', 'pointer', 'uint32']),
-  getsockname: prepare(symbol('getsockname'), ['int', 'pointer', 'pointer']),
-  getrlimit: prepare(symbol('getrlimit'), ['int', 'pointer']),
-  close: prepare(symbol('close'), ['int']),
-  strerror: viaProxy.strerror, // rare (cached by the tracer), and it returns a string: the proxy reads it
-} as LibcSymbols;
+const symbols: LibcSymbols = {
+  socket: prepare('socket', ['int', 'int', 'int']),
+  fcntl: prepare('fcntl', ['int', 'int', 'int']),
+  connect: prepare('connect', ['int', 'pointer', 'uint32']),
+  poll: prepare('poll', ['pointer', 'ulong', 'int']),
+  getsockopt: prepare('getsockopt', ['int', 'int', 'int', 'pointer', 'pointer']),
+  setsockopt: prepare('setsockopt', ['int', 'int', 'int', 'pointer', 'uint32']),
+  getsockname: prepare('getsockname', ['int', 'pointer', 'pointer']),
+  getrlimit: prepare('getrlimit', ['int', 'pointer']),
+  close: prepare('close', ['int']),
+  // rare (the tracer caches it), and it returns a string: ffi-napi's own ForeignFunction reads it
+  strerror: (errno) => (strerror ??= ffi.ForeignFunction(libc.get('strerror'), 'string', ['int']))(errno),
+};
 
 /** errno as ffi-napi's ffi.errno() reads it (its _errno helper), prepared like the calls: nothing runs before it. */
-const readErrno = prepare(native.StaticFunctions._errno, []);
+// prepared now, not on first use: nothing may run between a failed call and this read
+const errnoCall = prepareNow(native.StaticFunctions._errno, []);
+const readErrno = () => errnoCall([]);
 
 export const ffiNapiLibc = libcFromSymbols('ffi-napi', symbols, readErrno);

@@ -54,8 +54,9 @@ function openSocket(libc: TracedLibc, options: StrategyOptions, nonblocking: boo
  */
 async function awaitHandshake(libc: TracedLibc, fd: number, options: StrategyOptions): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs;
+  let waitMs = options.timeoutMs; // the whole timeout first; after an EINTR, what is left of it
   for (;;) {
-    const polled = libc.poll([fd], Math.max(0, deadline - Date.now()));
+    const polled = libc.poll([fd], waitMs);
     if (polled.ret > 0) {
       const pending = libc.socketError(fd);
       return pending.ret === 0 && pending.value === 0;
@@ -63,6 +64,7 @@ async function awaitHandshake(libc: TracedLibc, fd: number, options: StrategyOpt
     if (polled.ret === 0 || polled.errno !== E.EINTR) return false;
     await yieldToEventLoop();
     if (options.signal?.aborted) return false;
+    waitMs = Math.max(0, deadline - Date.now());
   }
 }
 

@@ -3,7 +3,6 @@ import type { CallRecord } from '../probe/record';
 import type { AttemptResult, ProbeEvent, ProbeReport } from '../probe/probe';
 import type { AttemptStats } from '../probe/stats';
 import type { Resolution } from '../target/resolve';
-import { explain, EXPLAINED_PLATFORM } from '../probe/explain';
 import type { Verdict, VerdictKind } from '../probe/verdict';
 import type { Endpoint } from '../libc/sockaddr';
 import { formatEndpoint } from './endpoint';
@@ -152,11 +151,13 @@ export function formatTargetSummary(report: ProbeReport, palette: Palette): stri
  */
 export function humanStream(write: (line: string) => void, palette: Palette, explainCalls: boolean) {
   const records: CallRecord[] = [];
+  // loaded only for --explain: start-up pays for what a run uses
+  const explainer = explainCalls ? (require('../probe/explain') as typeof import('../probe/explain')) : undefined;
   const mode = { fresh: false };
   return {
     start(report: { mode: string }) {
       mode.fresh = report.mode === 'fresh';
-      if (explainCalls) write(palette.dim(`# explanations describe ${EXPLAINED_PLATFORM}'s TCP stack`));
+      if (explainer) write(palette.dim(`# explanations describe ${explainer.EXPLAINED_PLATFORM}'s TCP stack`));
     },
     onEvent(event: ProbeEvent) {
       switch (event.type) {
@@ -166,7 +167,7 @@ export function humanStream(write: (line: string) => void, palette: Palette, exp
         case 'call':
           if (explainCalls) records.push(event.record); // explanations read the attempt's calls so far
           write(formatRecordLine(event.record, palette));
-          if (explainCalls) write(palette.dim(`    # ${explain(records, records.length - 1)}`));
+          if (explainer) write(palette.dim(`    # ${explainer.explain(records, records.length - 1)}`));
           break;
         case 'attempt':
           records.length = 0; // the next attempt is a new socket with a history of its own

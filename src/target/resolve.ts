@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { parseIPv4, parseIPv6, type IpAddress } from './address';
 
 /** The resolution step, shown and timed like a call. */
@@ -22,6 +21,7 @@ export async function resolveName(name: string, family: Family | undefined, orig
   const start = performance.now();
   const timing = () => ({ startMs: start - origin, durationUs: (performance.now() - start) * 1000 });
   try {
+    const { lookup } = require('node:dns/promises') as typeof import('node:dns/promises'); // only when a name is given
     const found = await lookup(name, { all: true, family: family ?? 0, verbatim: true });
     const addresses = found.map((a) => (a.family === 6 ? parseIPv6(a.address) : parseIPv4(a.address)));
     return { name, addresses: addresses.filter((a): a is IpAddress => a !== undefined), error: null, ...timing() };
