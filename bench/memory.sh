@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # Peak memory (max RSS, from GNU time) of a single probe and of a 1-65535 sweep, on both backends; medians of
 # RUNS runs. Runs in a network namespace of its own, like the sweep benchmark.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-if [ "${CONNPROBE_BENCH_NETNS:-}" != 1 ]; then
-  exec unshare -n env CONNPROBE_BENCH_NETNS=1 "$0" "$@"
-fi
+source "$(dirname "$0")/netns.sh" "$0" "$@"
 runs=${RUNS:-5}
-ip link set lo up
 peak() { # median max-RSS in MB of a command, over $runs runs
   for _ in $(seq "$runs"); do (/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null || true) | tail -1; done |
     sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1024 }'

@@ -2,13 +2,8 @@
 # Ports 1-65535 on 127.0.0.1, side by side in one hyperfine run: nmap -sT, nc -z and connprobe on both backends.
 # Runs inside a network namespace it creates (lo up, three listeners of its own, nothing else), and checks that
 # every tool found exactly the open ports. nmap always with -n: it never resolves names.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-if [ "${CONNPROBE_BENCH_NETNS:-}" != 1 ]; then
-  exec unshare -n env CONNPROBE_BENCH_NETNS=1 "$0" "$@"
-fi
+source "$(dirname "$0")/netns.sh" "$0" "$@"
 runs=${RUNS:-5}
-ip link set lo up
 ports="22 8080 50000"
 node -e "for (const p of '$ports'.split(' ')) require('net').createServer((s) => s.on('error', () => {})).listen(Number(p), '127.0.0.1'); setTimeout(() => {}, 3600e3)" &
 listeners=$!

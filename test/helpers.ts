@@ -2,6 +2,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 
 /**
  * The FFI backend the kernel-facing tests run on: `npm test` runs every test file once per backend, with
@@ -128,3 +129,24 @@ export const NETNS = {
     'nft add table inet connprobe\n' +
     "nft add chain inet connprobe input '{ type filter hook input priority 0; policy drop; }'",
 };
+
+/** For a describe(): a listener and a full-accept-queue listener, started before its tests and stopped after. */
+export function listenerAndFullQueue(): { listener: { port: number }; fullQueue: { port: number } } {
+  const servers = {} as { listener: { port: number; close(): Promise<void> }; fullQueue: { port: number; close(): Promise<void> } };
+  before(async () => {
+    servers.listener = await startListener();
+    servers.fullQueue = await startFullBacklog();
+  });
+  after(async () => {
+    await servers.listener.close();
+    await servers.fullQueue.close();
+  });
+  return {
+    get listener() {
+      return servers.listener;
+    },
+    get fullQueue() {
+      return servers.fullQueue;
+    },
+  };
+}

@@ -68,9 +68,24 @@ async function awaitHandshake(libc: TracedLibc, fd: number, options: StrategyOpt
   }
 }
 
-/** After a connect that succeeded, which local address and port the kernel picked (and whether it is the peer). */
-function learnLocalEnd(libc: TracedLibc, fd: number, wasConnected: boolean, options: StrategyOptions): void {
-  if (wasConnected && !options.signal?.aborted) libc.getsockname(fd);
+/**
+ * Opens a socket, lets `connectCalls` make its connect() calls on it (resolving to whether the socket ended up
+ * connected), asks getsockname() which local end the kernel picked if it did (the only way to tell a real
+ * connection from a TCP self-connect), and always closes it.
+ */
+async function onOneSocket(
+  libc: TracedLibc,
+  options: StrategyOptions,
+  nonblocking: boolean,
+  connectCalls: (fd: number) => Promise<boolean>,
+): Promise<void> {
+  const fd = openSocket(libc, options, nonblocking);
+  if (fd === undefined) return;
+  try {
+    if ((await connectCalls(fd)) && !options.signal?.aborted) libc.getsockname(fd);
+  } finally {
+    libc.close(fd);
+  }
 }
 
 /**
@@ -78,10 +93,8 @@ function learnLocalEnd(libc: TracedLibc, fd: number, wasConnected: boolean, opti
  * call settled the question (only EINPROGRESS / EALREADY), the answer is then awaited as poll mode does, so the
  * verdict is the kernel's answer rather than "not yet".
  */
-async function repeatConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
-  const fd = openSocket(libc, options, true);
-  if (fd === undefined) return;
-  try {
+function repeatConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
+  return onOneSocket(libc, options, true, async (fd) => {
     let decided = false;
     let isConnected = false;
     for (let i = 0; i < options.repeat && !options.signal?.aborted; i++) {
@@ -89,46 +102,28 @@ async function repeatConnect(libc: TracedLibc, options: StrategyOptions): Promis
       decided ||= settled(r);
       isConnected ||= connected(r);
     }
-    if (!decided && !options.signal?.aborted) {
-      isConnected = await awaitHandshake(libc, fd, options);
-    }
-    learnLocalEnd(libc, fd, isConnected, options);
-  } finally {
-    libc.close(fd);
-  }
+    return decided || options.signal?.aborted ? isConnected : awaitHandshake(libc, fd, options);
+  });
 }
 
 /** poll: connect once; if in progress, poll() for POLLOUT with the timeout, then read SO_ERROR. */
-async function pollConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
-  const fd = openSocket(libc, options, true);
-  if (fd === undefined) return;
-  try {
+function pollConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
+  return onOneSocket(libc, options, true, async (fd) => {
     const r = libc.connect(fd, options.peer);
-    let isConnected = connected(r);
-    if (r.errno === E.EINPROGRESS) {
-      isConnected = await awaitHandshake(libc, fd, options);
-    }
-    learnLocalEnd(libc, fd, isConnected, options);
-  } finally {
-    libc.close(fd);
-  }
+    return r.errno === E.EINPROGRESS ? awaitHandshake(libc, fd, options) : connected(r);
+  });
 }
 
 /** blocking: no O_NONBLOCK; each connect() waits for the answer itself, bounded by SO_SNDTIMEO. */
-async function blockingConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
-  const fd = openSocket(libc, options, false);
-  if (fd === undefined) return;
-  try {
+function blockingConnect(libc: TracedLibc, options: StrategyOptions): Promise<void> {
+  return onOneSocket(libc, options, false, async (fd) => {
     let isConnected = false;
     for (let i = 0; i < options.repeat && !options.signal?.aborted; i++) {
-      const r = libc.connect(fd, options.peer);
-      isConnected ||= connected(r);
+      isConnected = connected(libc.connect(fd, options.peer)) || isConnected;
       await yieldToEventLoop(); // a blocking connect() holds the thread; let a signal handler run between calls
     }
-    learnLocalEnd(libc, fd, isConnected, options);
-  } finally {
-    libc.close(fd);
-  }
+    return isConnected;
+  });
 }
 
 /** fresh: like tcping, a new socket per attempt, each one a poll-mode probe, `intervalMs` apart. */

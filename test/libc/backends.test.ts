@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { probe, type Mode } from '../../src/index';
 import type { CallRecord } from '../../src/probe/record';
-import { closedPort, startFullBacklog, startListener } from '../helpers';
+import { closedPort, listenerAndFullQueue } from '../helpers';
 
 /**
  * The records without what the process or the kernel chose rather than the FFI: timings, fd numbers (this
@@ -33,21 +33,12 @@ function comparable(records: readonly CallRecord[]) {
  * this process: every record (call, arguments, fd, return value, errno, strerror, decoded results) must be equal.
  */
 describe('ffi-napi and koffi produce identical call records', () => {
-  let listener: Awaited<ReturnType<typeof startListener>>;
-  let fullQueue: Awaited<ReturnType<typeof startFullBacklog>>;
-  before(async () => {
-    listener = await startListener();
-    fullQueue = await startFullBacklog();
-  });
-  after(async () => {
-    await listener.close();
-    await fullQueue.close();
-  });
+  const servers = listenerAndFullQueue();
 
   const scenarios: [string, () => Promise<number> | number][] = [
     ['closed port', () => closedPort()],
-    ['listener', () => listener.port],
-    ['full accept queue', () => fullQueue.port],
+    ['listener', () => servers.listener.port],
+    ['full accept queue', () => servers.fullQueue.port],
   ];
   for (const [name, port] of scenarios) {
     for (const mode of ['repeat', 'poll', 'fresh', 'blocking'] as Mode[]) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseTargets, probe, probeConcurrently, type Mode } from '../../src/index';
-import { BACKEND, closedPort, startFullBacklog, startListener } from '../helpers';
+import { BACKEND, closedPort, listenerAndFullQueue, startListener } from '../helpers';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
@@ -17,19 +17,10 @@ async function settledFds(expected: number): Promise<number> {
 }
 
 describe('the programmatic API: probe()', () => {
-  let listener: Awaited<ReturnType<typeof startListener>>;
-  let fullQueue: Awaited<ReturnType<typeof startFullBacklog>>;
-  before(async () => {
-    listener = await startListener();
-    fullQueue = await startFullBacklog();
-  });
-  after(async () => {
-    await listener.close();
-    await fullQueue.close();
-  });
+  const servers = listenerAndFullQueue();
 
   it('returns every call as a record, and the verdict', async () => {
-    const report = await probe({ host: '127.0.0.1', port: listener.port, mode: 'poll', backend: BACKEND });
+    const report = await probe({ host: '127.0.0.1', port: servers.listener.port, mode: 'poll', backend: BACKEND });
     assert.equal(report.verdict.kind, 'connected');
     assert.deepEqual(
       report.results[0].records.map((r) => r.call),
@@ -39,7 +30,7 @@ describe('the programmatic API: probe()', () => {
   });
 
   it('resolves localhost through /etc/hosts and shows the step', async () => {
-    const report = await probe({ host: 'localhost', port: listener.port, mode: 'poll', family: 4, backend: BACKEND });
+    const report = await probe({ host: 'localhost', port: servers.listener.port, mode: 'poll', family: 4, backend: BACKEND });
     assert.equal(report.resolution?.name, 'localhost');
     assert.equal(report.resolution?.error, null);
     assert.ok(report.resolution!.addresses.length >= 1);
@@ -49,7 +40,7 @@ describe('the programmatic API: probe()', () => {
   for (const mode of ['repeat', 'poll', 'fresh', 'blocking'] as Mode[]) {
     it(`${mode} mode closes every socket it opens, whatever the answer`, async () => {
       const before = openFds();
-      for (const port of [listener.port, await closedPort(), fullQueue.port]) {
+      for (const port of [servers.listener.port, await closedPort(), servers.fullQueue.port]) {
         await probe({ host: '127.0.0.1', port, mode, attempts: 2, intervalMs: 0, timeoutMs: 100, backend: BACKEND });
       }
       assert.equal(await settledFds(before), before);
@@ -62,7 +53,7 @@ describe('the programmatic API: probe()', () => {
     const started = Date.now();
     setTimeout(() => controller.abort(), 200);
     const report = await probe({
-      host: '127.0.0.1', port: fullQueue.port, mode: 'fresh', attempts: 50, intervalMs: 50, timeoutMs: 100, signal: controller.signal,
+      host: '127.0.0.1', port: servers.fullQueue.port, mode: 'fresh', attempts: 50, intervalMs: 50, timeoutMs: 100, signal: controller.signal,
       backend: BACKEND,
     });
     assert.ok(Date.now() - started < 2000, 'stopped long before 50 attempts');
