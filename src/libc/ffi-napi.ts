@@ -1,5 +1,7 @@
 import ffi = require('ffi-napi');
-import ref = require('ref-napi');
+// ffi-napi's own ref-napi instance: a second copy (say, under an npm alias) would load its own native binding
+// and type objects, and mixing them with ffi-napi's is asking for trouble
+import ref = require('@2060.io/ref-napi');
 import { libcFromSymbols, type LibcSymbols } from './marshal';
 
 /*
