@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
-command -v hyperfine >/dev/null || missing+=(hyperfine)
 command -v nmap >/dev/null || missing+=(nmap)
 command -v nc >/dev/null || missing+=(netcat-openbsd)
 [ -x /usr/bin/time ] || missing+=(time)

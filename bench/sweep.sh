@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ports 1-65535 on 127.0.0.1, side by side in one hyperfine run: nmap -sT, nc -z and connprobe on both backends.
+# Ports 1-65535 on 127.0.0.1, side by side and interleaved: nmap -sT, nc -z and connprobe on both backends.
 # Runs inside a network namespace it creates (lo up, three listeners of its own, nothing else), and checks that
 # every tool found exactly the open ports. nmap always with -n: it never resolves names.
 source "$(dirname "$0")/netns.sh" "$0" "$@"
@@ -11,7 +11,7 @@ trap 'kill $listeners' EXIT
 until [ "$(grep -c ' 0A ' /proc/net/tcp)" -ge 3 ]; do sleep 0.05; done
 
 mkdir -p dist/bench
-echo "### Sweep of ports 1-65535 on 127.0.0.1 (own network namespace, listeners on $ports; $runs runs each)"
+echo "### Sweep of ports 1-65535 on 127.0.0.1 (own network namespace, listeners on $ports; $runs interleaved rounds)"
 echo
 echo "Open ports found (must be: $ports):"
 echo "- nmap: $(nmap -n -sT -p- --min-rate 20000 127.0.0.1 | awk -F/ '/\/tcp +open/ {print $1}' | tr '\n' ' ')"
@@ -20,9 +20,8 @@ for ffi in ffi-napi koffi; do
   echo "- connprobe --ffi $ffi: $(bin/connprobe.js 127.0.0.1 1-65535 --ffi $ffi | awk '$2 == "connected" {split($1, a, ":"); print a[2]}' | tr '\n' ' ')"
 done
 echo
-hyperfine -N -i -w 1 -r "$runs" --export-json dist/bench/sweep.json \
-  -n 'nmap -n -sT -p- --min-rate 20000' 'nmap -n -sT -p- --min-rate 20000 127.0.0.1' \
-  -n 'nc -z 127.0.0.1 1-65535' 'nc -z 127.0.0.1 1-65535' \
-  -n 'connprobe --ffi ffi-napi' 'bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi' \
-  -n 'connprobe --ffi koffi' 'bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi' >/dev/null 2>&1
-node bench/table.js dist/bench/sweep.json 'nmap -n -sT -p- --min-rate 20000'
+node bench/interleave.js "$runs" \
+  "nmap -n -sT -p- --min-rate 20000=nmap -n -sT -p- --min-rate 20000 127.0.0.1" \
+  "nc -z 127.0.0.1 1-65535=nc -z 127.0.0.1 1-65535" \
+  "connprobe --ffi ffi-napi=bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi" \
+  "connprobe --ffi koffi=bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi"

@@ -11,12 +11,6 @@ export function errnoName(errno: number): string {
   return NAMES.get(errno) ?? `E?${errno}`;
 }
 
-/** The errno value of a symbolic name, or undefined if this platform has no such name. */
-export function errnoValue(name: string): number | undefined {
-  const table = constants.errno as Readonly<Record<string, number>>;
-  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
-}
-
 /** The errno values connprobe reasons about, named once. */
 export const E = {
   EINPROGRESS: constants.errno.EINPROGRESS,
@@ -32,5 +26,4 @@ export const E = {
   EMFILE: constants.errno.EMFILE,
   ENFILE: constants.errno.ENFILE,
   EINTR: constants.errno.EINTR,
-  EAGAIN: constants.errno.EAGAIN,
 } as const;

@@ -81,9 +81,3 @@ export function formatAddress(address: IpAddress): string {
   if (address.scopeId !== 0) text += `%${address.scopeName ?? address.scopeId}`;
   return text;
 }
-
-/** True for addresses a packet to which never leaves the machine: 127.0.0.0/8 and ::1. */
-export function isLoopback(address: IpAddress): boolean {
-  if (address.family === 4) return address.bytes[0] === 127;
-  return address.bytes.every((b, i) => b === (i === 15 ? 1 : 0));
-}
