@@ -98,7 +98,6 @@ interface InFlight {
   readonly records: CallRecord[];
 }
 
-const DONE: Job[] = [];
 const DONE_RECORDS: CallRecord[] = []; // never written: records are kept only with keepRecords
 
 /** fds the process may still open, keeping a reserve for Node itself (stdout, DNS, timers). */
@@ -153,22 +152,21 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
 
   // A job per address of each target, made when the target's turn comes and dropped once it is reported:
   // a 65,535-port sweep holds only what is in flight or waiting to be reported in order.
-  const targets = options.targets.map((spec) => ({
-    spec,
-    resolution: spec.host.kind === 'name' ? byName.get(spec.host.text) ?? null : null,
-    jobs: undefined as Job[] | undefined,
-  }));
+  const targets = options.targets;
+  const resolutionOf = (spec: TargetSpec) => (spec.host.kind === 'name' ? byName.get(spec.host.text) ?? null : null);
+  const activeJobs = new Map<number, Job[]>(); // targets started and not yet reported
   const jobsOf = (index: number): Job[] => {
-    const target = targets[index];
-    if (!target.jobs) {
-      const { spec, resolution } = target;
-      const addresses = spec.host.kind === 'address' ? [spec.host.address] : resolution?.addresses ?? [];
-      target.jobs = addresses.map((address) => ({
+    let jobs = activeJobs.get(index);
+    if (!jobs) {
+      const spec = targets[index];
+      const addresses = spec.host.kind === 'address' ? [spec.host.address] : resolutionOf(spec)?.addresses ?? [];
+      jobs = addresses.map((address) => ({
         target: index, peer: { address, port: spec.port }, attempts: 0, firstStartMs: 0, readyAt: 0, lastErrno: null,
         records: keepRecords ? [] : DONE_RECORDS,
       }));
+      activeJobs.set(index, jobs);
     }
-    return target.jobs;
+    return jobs;
   };
   let freshTarget = 0; // the next job never started: jobsOf(freshTarget)[freshJob]
   let freshJob = 0;
@@ -185,7 +183,8 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
 
   /** The target's result: its verdict once every address is done; unfinished (verdict null) otherwise. */
   const resultOf = (index: number): TargetResult => {
-    const { spec, resolution } = targets[index];
+    const spec = targets[index];
+    const resolution = resolutionOf(spec);
     const jobs = jobsOf(index);
     const endpoints: EndpointResult[] = [];
     for (const job of jobs) if (job.result) endpoints.push(job.result);
@@ -204,7 +203,7 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
     while (emitted < targets.length) {
       const result = resultOf(emitted);
       if (!result.verdict && !all) return;
-      targets[emitted++].jobs = DONE; // reported: its jobs are done with
+      activeJobs.delete(emitted++); // reported: its jobs are done with
       if (keepResults) results.push(result);
       options.onEvent?.({ type: 'target', result });
     }
