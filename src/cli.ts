@@ -176,12 +176,13 @@ function toRunOptions(args: readonly string[], o: CliOptions): RunOptions {
   };
 }
 
-/** Above this many targets a run is a sweep, and the heap is kept tight while it streams. */
-const STREAMING_SWEEP = 1024;
+/** Above this many targets (a sweep) or fresh attempts, a run is long, and the heap is kept tight as it streams. */
+const LONG_RUN = 1024;
 
 /**
- * A streaming sweep keeps little alive (about 12 MB for 65,535 ports) but allocates fast, and V8's default
- * heuristics let the garbage grow the heap to some 140 MB before collecting it. Favouring size, growing the heap
+ * A long streaming run (a sweep, thousands of fresh attempts) keeps little alive (about 12 MB for 65,535 ports)
+ * but allocates fast, and V8's default heuristics let the garbage grow the heap to some 140 MB (a sweep) or 90 MB
+ * (100,000 attempts) before collecting it. Favouring size, growing the heap
  * by 1 % at a time and keeping the new space from doubling holds a 65,535-port sweep near 75 MB, at no measurable
  * cost in time (bench/memory.sh). Set here rather than as node flags, which would cost every run ~15 ms of start-up. Not for --json, which does keep everything (small steps would then mean many full GCs), and
  * not in the library: a caller's process is the caller's.
@@ -211,7 +212,8 @@ async function runWired(options: RunOptions, quiet: boolean, colour: boolean): P
     stdoutClosed = true;
     controller.abort();
   });
-  if (options.targets.length > STREAMING_SWEEP && options.format !== 'json') keepHeapTight();
+  const long = options.targets.length > LONG_RUN || (options.mode === 'fresh' && options.attempts > LONG_RUN);
+  if (long && options.format !== 'json') keepHeapTight();
   const progressOn = !quiet && options.format === 'human' && options.waitMs !== undefined && Boolean(process.stderr.isTTY);
   try {
     const finalExitCode = (code: number) =>
