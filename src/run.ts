@@ -50,8 +50,8 @@ function fromProbe(report: ProbeReport, expectation: Expectation): TargetOutcome
   const addresses = report.results.map((r) => ({
     peer: r.peer,
     verdict: r.verdict,
-    attempts: r.attempts.length,
-    handshakeMs: r.attempts.at(-1)?.handshakeMs ?? null,
+    attempts: r.stats.attempts,
+    handshakeMs: r.lastAttempt?.handshakeMs ?? null,
     lastErrno: r.verdict.errnoName,
     stats: report.mode === 'fresh' ? r.stats : null,
     records: r.records,

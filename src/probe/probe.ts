@@ -60,6 +60,8 @@ export interface AddressResult {
   readonly records: readonly CallRecord[];
   /** Every attempt (empty unless keepRecords). */
   readonly attempts: readonly AttemptResult[];
+  /** The last attempt, kept either way (null if the probe was stopped before its first call). */
+  readonly lastAttempt: AttemptResult | null;
   /** Over the attempts (fresh mode's ping-style summary; one attempt in the other modes). */
   readonly stats: AttemptStats;
   /** The last attempt's verdict (the only one, in every mode but fresh). */
@@ -169,7 +171,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
     });
     endAttempt();
     const verdict = last?.verdict ?? verdictOf([]);
-    const result = { peer, records, attempts, stats: stats.result(), verdict };
+    const result = { peer, records, attempts, lastAttempt: last ?? null, stats: stats.result(), verdict };
     results.push(result);
     options.onEvent?.({ type: 'address', result });
   }

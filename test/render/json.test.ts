@@ -64,6 +64,13 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
     assert.equal(typeof address.handshakeMs, 'number');
   });
 
+  it('the NDJSON target event counts every attempt, though a streamed run keeps no records', async () => {
+    const ndjson = await runCli(['127.0.0.1', String(closed), '-m', 'fresh', '-c', '3', '-i', '0', '--ndjson']);
+    const target = ndjson.stdout.trimEnd().split('\n').map((line) => JSON.parse(line)).find((e) => e.type === 'target').target;
+    assert.equal(target.addresses[0].attempts, 3);
+    assert.equal(typeof target.addresses[0].handshakeMs, 'number');
+  });
+
   it('a schema that would accept anything is not what is tested', () => {
     assert.equal(validateDocument({ schemaVersion: 1, tool: 'connprobe' }), false);
     assert.equal(validateEvent({ schemaVersion: 1, type: 'call', peer: null, record: { call: 'socket' } }), false);
