@@ -63,6 +63,7 @@ export interface TargetResult {
 }
 
 export interface ConcurrentReport {
+  /** Every target in the order given (empty with keepResults off: then only the `target` events carry them). */
   readonly targets: readonly TargetResult[];
   /** The number of handshakes actually allowed in flight (the fd limit may lower --concurrency). */
   readonly concurrency: number;
