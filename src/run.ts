@@ -102,8 +102,7 @@ async function runOne(options: RunOptions, io: RunIo): Promise<RunResult> {
   let report: ProbeReport;
   if (options.format === 'human') {
     const { humanStream } = require('./render/human') as typeof import('./render/human');
-    const stream = humanStream((line) => io.write(`${line}\n`), io.palette, options.explain);
-    stream.start({ mode: options.mode });
+    const stream = humanStream((line) => io.write(`${line}\n`), io.palette, options.mode, options.explain);
     report = await probe({ ...probeOptions, onEvent: stream.onEvent });
     stream.finish(report);
   } else if (options.format === 'ndjson') {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { CLI, closedPort, runCli, runCommand, startListener } from './helpers';
+import { describe, it } from 'node:test';
+import { CLI, closedPort, runCli, runCommand, serverForSuite, startListener } from './helpers';
 
 describe('bad input: one line on stderr naming the problem, exit code 2, no stack trace', () => {
   const cases: [string[], RegExp][] = [
@@ -76,11 +76,7 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
 });
 
 describe('exit codes', () => {
-  let listener: Awaited<ReturnType<typeof startListener>>;
-  before(async () => {
-    listener = await startListener();
-  });
-  after(() => listener.close());
+  const listener = serverForSuite(() => startListener());
 
   it('exits 1 and says refused when nothing listens', async () => {
     const port = await closedPort();
@@ -136,11 +132,7 @@ describe('human output', () => {
 });
 
 describe('in pipelines and CI scripts', () => {
-  let listener: Awaited<ReturnType<typeof startListener>>;
-  before(async () => {
-    listener = await startListener();
-  });
-  after(() => listener.close());
+  const listener = serverForSuite(() => startListener());
 
   it('--quiet prints nothing at all; the exit code answers', async () => {
     const closed = await closedPort();

@@ -130,23 +130,16 @@ export const NETNS = {
     "nft add chain inet connprobe input '{ type filter hook input priority 0; policy drop; }'",
 };
 
-/** For a describe(): a listener and a full-accept-queue listener, started before its tests and stopped after. */
-export function listenerAndFullQueue(): { listener: { port: number }; fullQueue: { port: number } } {
-  const servers = {} as { listener: { port: number; close(): Promise<void> }; fullQueue: { port: number; close(): Promise<void> } };
+/** For a describe(): a server started before its tests and stopped after them; its port, once started. */
+export function serverForSuite(start: () => Promise<{ port: number; close(): Promise<void> }>): { readonly port: number } {
+  let server: { port: number; close(): Promise<void> } | undefined;
   before(async () => {
-    servers.listener = await startListener();
-    servers.fullQueue = await startFullBacklog();
+    server = await start();
   });
-  after(async () => {
-    await servers.listener.close();
-    await servers.fullQueue.close();
-  });
+  after(() => server?.close());
   return {
-    get listener() {
-      return servers.listener;
-    },
-    get fullQueue() {
-      return servers.fullQueue;
+    get port() {
+      return server!.port;
     },
   };
 }

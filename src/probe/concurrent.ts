@@ -109,15 +109,6 @@ function fdBudget(traced: TracedLibc): number {
   return soft - readdirSync('/proc/self/fd').length - RESERVE;
 }
 
-function lastFailure(records: readonly CallRecord[]): string | null {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i];
-    if (r.call === 'getsockopt' && r.valueErrnoName) return r.valueErrnoName;
-    if (r.call !== 'close' && r.errnoName && r.errno !== E.EINPROGRESS) return r.errnoName;
-  }
-  return null;
-}
-
 async function resolveAll(hosts: readonly HostSpec[], options: ConcurrentOptions, origin: number) {
   const names = [...new Set(hosts.filter((h) => h.kind === 'name').map((h) => h.text))];
   const resolved = await Promise.all(names.map((name) => resolveName(name, options.family, origin)));
@@ -214,7 +205,7 @@ export async function probeConcurrently(options: ConcurrentOptions): Promise<Con
     const { job } = entry;
     const verdict = verdictOf(entry.records);
     job.attempts++;
-    job.lastErrno = lastFailure(entry.records) ?? job.lastErrno;
+    job.lastErrno = verdict.errnoName ?? job.lastErrno;
     if (keepRecords) job.records.push(...entry.records);
     options.onEvent?.({ type: 'attempt', target: job.target, peer: job.peer, attempt: job.attempts, verdict });
     const now = Date.now();

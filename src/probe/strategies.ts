@@ -3,6 +3,7 @@ import { C } from '../libc/constants';
 import { E } from '../libc/errno';
 import type { Endpoint } from '../libc/sockaddr';
 import type { TracedLibc } from './trace';
+import { answerOf } from './verdict';
 
 export const MODES = ['repeat', 'poll', 'fresh', 'blocking'] as const;
 export type Mode = (typeof MODES)[number];
@@ -23,8 +24,9 @@ export interface StrategyOptions {
   readonly signal?: AbortSignal;
 }
 
-const settled = (r: { ret: number; errno: number }) => r.ret === 0 || (r.errno !== E.EINPROGRESS && r.errno !== E.EALREADY);
-const connected = (r: { ret: number; errno: number }) => r.ret === 0 || r.errno === E.EISCONN;
+// errno is 0 after a call that succeeded, so the errno alone tells what a connect() answered
+const settled = (r: { errno: number }) => answerOf(r.errno) !== undefined;
+const connected = (r: { errno: number }) => answerOf(r.errno) === 'connected';
 
 /** socket(), then fcntl(F_GETFL) and fcntl(F_SETFL, |O_NONBLOCK) as the textbook (and the C reference) do it. */
 function openSocket(libc: TracedLibc, options: StrategyOptions, nonblocking: boolean): number | undefined {

@@ -38,7 +38,11 @@ const UNREACHABLE = new Set<number>([E.ENETUNREACH, E.EHOSTUNREACH, E.EADDRNOTAV
 /** Answers that leave the question open: the handshake is still under way. */
 const UNDECIDED = new Set<number>([E.EINPROGRESS, E.EALREADY]);
 
-function classifyConnectError(errno: number): VerdictKind | undefined {
+/**
+ * What a connect() errno (or an SO_ERROR value) says: 0 and EISCONN mean connected; EINPROGRESS and EALREADY
+ * settle nothing (undefined): the handshake is still under way.
+ */
+export function answerOf(errno: number): VerdictKind | undefined {
   if (errno === 0 || errno === E.EISCONN) return 'connected';
   if (errno === E.ECONNREFUSED) return 'refused';
   if (errno === E.ETIMEDOUT) return 'timeout';
@@ -68,7 +72,7 @@ export function verdictOf(records: readonly CallRecord[]): Verdict {
         break;
       case 'connect': {
         peer = record.peer;
-        const kind = classifyConnectError(record.errno);
+        const kind = answerOf(record.errno);
         if (kind) decided = { kind, errnoName: record.errnoName, failedCall: kind === 'local-error' ? 'connect' : null };
         break;
       }
@@ -77,7 +81,7 @@ export function verdictOf(records: readonly CallRecord[]): Verdict {
         break;
       case 'getsockopt':
         if (record.option === 'SO_ERROR' && record.ret === 0) {
-          const kind = classifyConnectError(record.value) ?? 'timeout';
+          const kind = answerOf(record.value) ?? 'timeout';
           decided = { kind, errnoName: record.valueErrnoName, failedCall: null };
         }
         break;

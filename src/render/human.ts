@@ -2,6 +2,7 @@ import { formatAddress } from '../target/address';
 import type { CallRecord } from '../probe/record';
 import type { AttemptResult, ProbeEvent, ProbeReport } from '../probe/probe';
 import type { AttemptStats } from '../probe/stats';
+import type { Mode } from '../probe/strategies';
 import type { Resolution } from '../target/resolve';
 import type { Verdict, VerdictKind } from '../probe/verdict';
 import type { Endpoint } from '../libc/sockaddr';
@@ -149,16 +150,13 @@ export function formatTargetSummary(report: ProbeReport, palette: Palette): stri
  * The human view, streamed: each line is written as soon as the probe learns it, so a slow handshake shows
  * the calls made so far. With `explain`, every call is followed by one line on why it returned what it did.
  */
-export function humanStream(write: (line: string) => void, palette: Palette, explainCalls: boolean) {
+export function humanStream(write: (line: string) => void, palette: Palette, mode: Mode, explainCalls: boolean) {
   const records: CallRecord[] = [];
   // loaded only for --explain: start-up pays for what a run uses
   const explainer = explainCalls ? (require('../probe/explain') as typeof import('../probe/explain')) : undefined;
-  const mode = { fresh: false };
+  const fresh = mode === 'fresh';
+  if (explainer) write(palette.dim(`# explanations describe ${explainer.EXPLAINED_PLATFORM}'s TCP stack`));
   return {
-    start(report: { mode: string }) {
-      mode.fresh = report.mode === 'fresh';
-      if (explainer) write(palette.dim(`# explanations describe ${explainer.EXPLAINED_PLATFORM}'s TCP stack`));
-    },
     onEvent(event: ProbeEvent) {
       switch (event.type) {
         case 'resolution':
@@ -171,11 +169,11 @@ export function humanStream(write: (line: string) => void, palette: Palette, exp
           break;
         case 'attempt':
           records.length = 0; // the next attempt is a new socket with a history of its own
-          if (mode.fresh) write(formatAttempt(event.attempt, event.peer, palette));
+          if (fresh) write(formatAttempt(event.attempt, event.peer, palette));
           break;
         case 'address':
           records.length = 0;
-          if (mode.fresh) formatStats(event.result.stats, event.result.peer).forEach(write);
+          if (fresh) formatStats(event.result.stats, event.result.peer).forEach(write);
           write(formatVerdict(event.result.verdict, event.result.peer, palette));
           break;
       }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { probe, type Mode } from '../../src/index';
 import type { CallRecord } from '../../src/probe/record';
-import { closedPort, listenerAndFullQueue } from '../helpers';
+import { closedPort, serverForSuite, startFullBacklog, startListener } from '../helpers';
 
 /**
  * The records without what the process or the kernel chose rather than the FFI: timings, fd numbers (this
@@ -33,12 +33,13 @@ function comparable(records: readonly CallRecord[]) {
  * this process: every record (call, arguments, fd, return value, errno, strerror, decoded results) must be equal.
  */
 describe('ffi-napi and koffi produce identical call records', () => {
-  const servers = listenerAndFullQueue();
+  const listener = serverForSuite(() => startListener());
+  const fullQueue = serverForSuite(() => startFullBacklog());
 
   const scenarios: [string, () => Promise<number> | number][] = [
     ['closed port', () => closedPort()],
-    ['listener', () => servers.listener.port],
-    ['full accept queue', () => servers.fullQueue.port],
+    ['listener', () => listener.port],
+    ['full accept queue', () => fullQueue.port],
   ];
   for (const [name, port] of scenarios) {
     for (const mode of ['repeat', 'poll', 'fresh', 'blocking'] as Mode[]) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseTargets, probe, probeConcurrently, type Mode } from '../../src/index';
-import { BACKEND, closedPort, listenerAndFullQueue, startListener } from '../helpers';
+import { BACKEND, closedPort, serverForSuite, startFullBacklog, startListener } from '../helpers';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
@@ -17,10 +17,11 @@ async function settledFds(expected: number): Promise<number> {
 }
 
 describe('the programmatic API: probe()', () => {
-  const servers = listenerAndFullQueue();
+  const listener = serverForSuite(() => startListener());
+  const fullQueue = serverForSuite(() => startFullBacklog());
 
   it('returns every call as a record, and the verdict', async () => {
-    const report = await probe({ host: '127.0.0.1', port: servers.listener.port, mode: 'poll', backend: BACKEND });
+    const report = await probe({ host: '127.0.0.1', port: listener.port, mode: 'poll', backend: BACKEND });
     assert.equal(report.verdict.kind, 'connected');
     assert.deepEqual(
       report.results[0].records.map((r) => r.call),
@@ -30,7 +31,7 @@ describe('the programmatic API: probe()', () => {
   });
 
   it('resolves localhost through /etc/hosts and shows the step', async () => {
-    const report = await probe({ host: 'localhost', port: servers.listener.port, mode: 'poll', family: 4, backend: BACKEND });
+    const report = await probe({ host: 'localhost', port: listener.port, mode: 'poll', family: 4, backend: BACKEND });
     assert.equal(report.resolution?.name, 'localhost');
     assert.equal(report.resolution?.error, null);
     assert.ok(report.resolution!.addresses.length >= 1);
@@ -40,7 +41,7 @@ describe('the programmatic API: probe()', () => {
   for (const mode of ['repeat', 'poll', 'fresh', 'blocking'] as Mode[]) {
     it(`${mode} mode closes every socket it opens, whatever the answer`, async () => {
       const before = openFds();
-      for (const port of [servers.listener.port, await closedPort(), servers.fullQueue.port]) {
+      for (const port of [listener.port, await closedPort(), fullQueue.port]) {
         await probe({ host: '127.0.0.1', port, mode, attempts: 2, intervalMs: 0, timeoutMs: 100, backend: BACKEND });
       }
       assert.equal(await settledFds(before), before);
@@ -53,7 +54,7 @@ describe('the programmatic API: probe()', () => {
     const started = Date.now();
     setTimeout(() => controller.abort(), 200);
     const report = await probe({
-      host: '127.0.0.1', port: servers.fullQueue.port, mode: 'fresh', attempts: 50, intervalMs: 50, timeoutMs: 100, signal: controller.signal,
+      host: '127.0.0.1', port: fullQueue.port, mode: 'fresh', attempts: 50, intervalMs: 50, timeoutMs: 100, signal: controller.signal,
       backend: BACKEND,
     });
     assert.ok(Date.now() - started < 2000, 'stopped long before 50 attempts');

@@ -2,15 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { CLI, closedPort, fixtureProgram, runCli, runCommand, runReference, startListener } from '../helpers';
+import { after, describe, it } from 'node:test';
+import { CLI, closedPort, fixtureProgram, runCli, runCommand, runReference, serverForSuite, startListener } from '../helpers';
 
 describe('repeat mode, --format classic: byte-identical to the C reference program', () => {
-  let listener: Awaited<ReturnType<typeof startListener>>;
-  before(async () => {
-    listener = await startListener();
-  });
-  after(() => listener.close());
+  const listener = serverForSuite(() => startListener());
 
   for (const count of [1, 3, 10]) {
     it(`closed port on 127.0.0.1, ${count} connect() calls`, async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import Ajv from 'ajv';
-import { closedPort, ROOT, runCli, startFullBacklog, startListener } from '../helpers';
+import { closedPort, ROOT, runCli, serverForSuite, startFullBacklog, startListener } from '../helpers';
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'connprobe.schema.json'), 'utf8'));
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -15,17 +15,11 @@ function assertValid(validate: typeof validateDocument, value: unknown, label: s
 }
 
 describe('--json and --ndjson validate against schema/connprobe.schema.json', () => {
-  let listener: Awaited<ReturnType<typeof startListener>>;
-  let fullQueue: Awaited<ReturnType<typeof startFullBacklog>>;
+  const listener = serverForSuite(() => startListener());
+  const fullQueue = serverForSuite(() => startFullBacklog());
   let closed: number;
   before(async () => {
-    listener = await startListener();
-    fullQueue = await startFullBacklog();
     closed = await closedPort();
-  });
-  after(async () => {
-    await listener.close();
-    await fullQueue.close();
   });
 
   const runs: [string, () => string[]][] = [
