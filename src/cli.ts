@@ -1,12 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BACKENDS, type BackendName } from './libc/load';
-import { EXPECTATION_NOT_MET } from './probe/outcome';
-import { MODES, type Mode } from './probe/strategies';
+import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
+import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
-import { FORMATS, type Format, type RunOptions } from './run';
-import { parseDuration, parseTargets, parseWholeNumber, UsageError } from './target/parse';
-
-const VERDICTS = Object.keys(EXIT_CODES).filter((k) => k !== 'usage') as VerdictKind[];
+import { parseDuration, parseTargets, parseWholeNumber } from './target/parse';
+import { UsageError } from './usage';
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const BROKEN_PIPE_EXIT = 141;
 const INTERNAL_ERROR_EXIT = 70;
@@ -48,11 +46,11 @@ Examples:
 interface CliOptions {
   mode?: Mode;
   repeat?: string;
-  count: string;
+  count?: string;
   timeout?: string;
   interval?: string;
   wait?: string;
-  concurrency: string;
+  concurrency?: string;
   synRetries?: string;
   ipv4?: boolean;
   ipv6?: boolean;
@@ -79,11 +77,11 @@ function buildProgram(): Command {
     .argument('<target...>', 'HOST PORTS, or HOST:PORTS targets; PORTS like 80, 8000-8010 or 80,443')
     .addOption(new Option('-m, --mode <mode>', 'how connect() is called, one target (default: repeat)').choices(MODES))
     .option('-n, --repeat <count>', 'connect() calls on the one socket (repeat: 3, blocking: 1)')
-    .option('-c, --count <count>', 'attempts in fresh mode', '4')
+    .option('-c, --count <count>', 'attempts in fresh mode (default: 4)')
     .option('-t, --timeout <duration>', 'how long one attempt waits for an answer: 250ms, 2s, 1m, or ms (default: 2s)')
     .option('-i, --interval <duration>', 'pause between attempts (default: 1s fresh, 250ms --wait)')
     .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes')
-    .option('--concurrency <n>', 'handshakes in flight at once (also bounded by the fd limit)', '512')
+    .option('--concurrency <n>', 'handshakes in flight at once (also bounded by the fd limit) (default: 512)')
     .option('--syn-retries <n>', 'TCP_SYNCNT: SYN retransmissions before ETIMEDOUT (1-127)')
     .option('-4, --ipv4', 'resolve names to IPv4 addresses only')
     .option('-6, --ipv6', 'resolve names to IPv6 addresses only')
@@ -123,57 +121,51 @@ function fail(message: string, code: number): number {
   return code;
 }
 
-function parseExpect(values: readonly string[] | undefined): Set<VerdictKind> | undefined {
+function parseExpect(values: readonly string[] | undefined): VerdictKind[] | undefined {
   if (!values) return undefined;
   const kinds = values.flatMap((v) => v.split(',')).map((v) => (v === 'timed-out' ? 'timeout' : v));
   const unknown = kinds.find((k) => !VERDICTS.includes(k as VerdictKind));
   if (unknown !== undefined) throw new UsageError(`--expect takes ${VERDICTS.join(', ')}; not '${unknown}'`);
-  return new Set(kinds as VerdictKind[]);
+  return kinds as VerdictKind[];
 }
 
-function parseSequence(text: string | undefined): string[] | undefined {
-  if (text === undefined) return undefined;
-  const names = text.split(',');
-  const bad = names.find((n) => n !== '0' && !/^E[A-Z0-9]+$/.test(n));
-  if (bad !== undefined) throw new UsageError(`--expect-sequence takes errno names (or 0) separated by commas, not '${bad}'`);
-  return names;
-}
+/** The CLI's name for each option, in messages. */
+const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
+  targets: 'target', mode: '--mode', repeat: '--repeat', count: '--count', timeoutMs: '--timeout', intervalMs: '--interval',
+  waitMs: '--wait', concurrency: '--concurrency', synRetries: '--syn-retries', family: '-4/-6', backend: '--ffi',
+  format: '--format', explain: '--explain', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
+};
 
-/** argv options → RunOptions; every value checked here, so nothing invalid reaches libc. */
-function toRunOptions(args: readonly string[], o: CliOptions): RunOptions {
+/** argv's text → numbers and lists; then the options module decides and checks everything, as for the API. */
+function toOptions(args: readonly string[], o: CliOptions): Options {
   const targets = parseTargets(args);
   if (o.ipv4 && o.ipv6) throw new UsageError('-4 and -6 exclude each other');
   const formats = [o.json && 'json', o.ndjson && 'ndjson', o.format !== 'human' && o.format].filter(Boolean);
   if (new Set(formats).size > 1) throw new UsageError(`choose one output format, not ${[...new Set(formats)].join(' and ')}`);
-  const format = (formats[0] || 'human') as Format;
-  const waitMs = o.wait === undefined ? undefined : parseDuration(o.wait, '--wait', 1);
-  const sequence = parseSequence(o.expectSequence);
-  const concurrent = targets.length > 1 || waitMs !== undefined;
-  if (concurrent && o.mode && o.mode !== 'poll') {
-    throw new UsageError(`--mode ${o.mode} probes one target without --wait; several targets and --wait use poll()`);
-  }
-  if (concurrent && format === 'classic') throw new UsageError('--format classic shows one socket: give one target, no --wait');
-  if (concurrent && o.explain) throw new UsageError('--explain follows one socket: give one target, no --wait');
-  const mode = o.mode ?? 'repeat';
-  if (sequence && (concurrent || (mode !== 'repeat' && mode !== 'blocking'))) {
-    throw new UsageError('--expect-sequence checks the connect() calls of repeat or blocking mode, on one target');
-  }
-  return {
-    targets,
-    mode,
-    repeat: o.repeat === undefined ? sequence?.length : parseWholeNumber(o.repeat, '--repeat', 1, 1_000_000),
-    attempts: parseWholeNumber(o.count, '--count', 1, 1_000_000),
-    timeoutMs: parseDuration(o.timeout ?? '2s', '--timeout', 1),
-    intervalMs: parseDuration(o.interval ?? (waitMs === undefined ? '1s' : '250ms'), '--interval', 0),
-    waitMs,
-    synRetries: o.synRetries === undefined ? undefined : parseWholeNumber(o.synRetries, '--syn-retries', 1, 127),
-    family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
-    concurrency: parseWholeNumber(o.concurrency, '--concurrency', 1, 65_536),
-    backend: o.ffi,
-    format,
-    explain: Boolean(o.explain),
-    expectation: { verdicts: parseExpect(o.expect), sequence, any: Boolean(o.any) },
-  };
+  const duration = (text: string | undefined, flag: string, minMs: number) => (text === undefined ? undefined : parseDuration(text, flag, minMs));
+  const whole = (text: string | undefined, flag: string, min: number, max: number) => (text === undefined ? undefined : parseWholeNumber(text, flag, min, max));
+  const sequence = o.expectSequence?.split(',');
+  return resolveOptions(
+    {
+      targets,
+      mode: o.mode,
+      repeat: whole(o.repeat, '--repeat', 1, 1_000_000),
+      count: whole(o.count, '--count', 1, 1_000_000),
+      timeoutMs: duration(o.timeout, '--timeout', 1),
+      intervalMs: duration(o.interval, '--interval', 0),
+      waitMs: duration(o.wait, '--wait', 1),
+      concurrency: whole(o.concurrency, '--concurrency', 1, 65_536),
+      synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
+      family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
+      backend: o.ffi,
+      format: (formats[0] || undefined) as Format | undefined,
+      explain: o.explain,
+      expect: parseExpect(o.expect),
+      expectSequence: sequence,
+      any: o.any,
+    },
+    (name) => FLAGS[name],
+  );
 }
 
 /** Above this many targets (a sweep) or fresh attempts, a run is long, and the heap is kept tight as it streams. */
@@ -195,7 +187,7 @@ function keepHeapTight(): void {
  * Wires the process to a run: SIGINT / SIGTERM abort it (sockets are closed, what was learned is printed, exit
  * 130 / 143; a second signal exits at once); a stdout closed early (`| head -1`) stops it quietly with 141.
  */
-async function runWired(options: RunOptions, quiet: boolean, colour: boolean): Promise<number> {
+async function runWired(options: Options, quiet: boolean, colour: boolean): Promise<number> {
   const { run } = require('./run') as typeof import('./run');
   const palettes = require('./render/palette') as typeof import('./render/palette');
   const controller = new AbortController();
@@ -212,16 +204,18 @@ async function runWired(options: RunOptions, quiet: boolean, colour: boolean): P
     stdoutClosed = true;
     controller.abort();
   });
-  const long = options.targets.length > LONG_RUN || (options.mode === 'fresh' && options.attempts > LONG_RUN);
+  const long = options.targets.length > LONG_RUN || (options.mode === 'fresh' && options.count > LONG_RUN);
   if (long && options.format !== 'json') keepHeapTight();
-  const progressOn = !quiet && options.format === 'human' && options.waitMs !== undefined && Boolean(process.stderr.isTTY);
+  const progressOn = !quiet && Boolean(process.stderr.isTTY);
   try {
     const finalExitCode = (code: number) =>
       stdoutClosed ? BROKEN_PIPE_EXIT : interruptedBy ? SIGNAL_EXIT[interruptedBy] : code;
     return await run(options, {
+      quiet,
       write: (text) => {
-        if (!quiet && !stdoutClosed) process.stdout.write(text);
+        if (!stdoutClosed) process.stdout.write(text);
       },
+      writeError: (line) => process.stderr.write(`${line}\n`),
       palette: colour ? palettes.colourPalette() : palettes.PLAIN,
       progress: progressOn ? (line) => process.stderr.write(line === null ? '\r\x1b[K' : `\r\x1b[K${line}`) : undefined,
       signal: controller.signal,
@@ -246,7 +240,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const options = program.opts<CliOptions>();
   try {
-    return await runWired(toRunOptions(program.args, options), Boolean(options.quiet), useColour(options.color));
+    return await runWired(toOptions(program.args, options), Boolean(options.quiet), useColour(options.color));
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
     if (error instanceof Error && error.name === 'UnsupportedPlatformError') {

@@ -1,4 +1,4 @@
-import type { Endpoint } from './sockaddr';
+import type { Endpoint } from '../net/endpoint';
 
 /**
  * What one libc call answered. `errno` is read right after the call returned, and only when it returned -1

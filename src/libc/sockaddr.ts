@@ -1,11 +1,5 @@
+import type { Endpoint } from '../net/endpoint';
 import { C } from './constants';
-import type { IpAddress } from '../target/address';
-
-/** An IP endpoint: what a sockaddr_in / sockaddr_in6 holds. */
-export interface Endpoint {
-  readonly address: IpAddress;
-  readonly port: number;
-}
 
 /**
  * Encodes a sockaddr_in (16 bytes) or sockaddr_in6 (28 bytes) into the start of `buf`, byte for byte as
@@ -44,13 +38,4 @@ export function decodeSockaddr(buf: Buffer, length: number): Endpoint | undefine
     };
   }
   return undefined;
-}
-
-/** Same family, address bytes and port. */
-export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  return (
-    a.port === b.port &&
-    a.address.family === b.address.family &&
-    a.address.bytes.every((byte, i) => byte === b.address.bytes[i])
-  );
 }

@@ -1,6 +1,6 @@
 import { C } from '../libc/constants';
 import { E } from '../libc/errno';
-import { sameEndpoint } from '../libc/sockaddr';
+import { sameEndpoint } from '../net/endpoint';
 import type { CallRecord } from './record';
 
 /** The platform the explanations describe; they are read off Linux's TCP stack. */

@@ -1,8 +1,11 @@
-import type { Endpoint } from '../libc/sockaddr';
+import type { Endpoint } from '../net/endpoint';
 
 /** How one libc call ended, shared by every record. */
-export interface Outcome {
-  /** Which attempt (fresh socket) the call belongs to, from 1; modes with one socket have only attempt 1. */
+export interface CallResult {
+  /**
+   * The attempt (one socket's life) the call was made for, from 1; 0 for a poll() that waited on the sockets of
+   * several attempts at once.
+   */
   readonly attempt: number;
   readonly ret: number;
   /** errno read right after the call: non-zero only when ret is -1. */
@@ -80,5 +83,5 @@ export interface CloseCall {
 }
 
 /** One libc call as connprobe made it: what was asked, what the kernel answered, and how long it took. */
-export type CallRecord = Outcome &
+export type CallRecord = CallResult &
   (SocketCall | FcntlCall | ConnectCall | PollCall | GetsockoptCall | SetsockoptCall | GetsocknameCall | CloseCall);

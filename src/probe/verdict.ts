@@ -1,5 +1,5 @@
 import { E } from '../libc/errno';
-import { sameEndpoint, type Endpoint } from '../libc/sockaddr';
+import { sameEndpoint, type Endpoint } from '../net/endpoint';
 import type { CallRecord } from './record';
 
 export type VerdictKind =
@@ -52,10 +52,10 @@ export function answerOf(errno: number): VerdictKind | undefined {
 }
 
 /**
- * The verdict is a pure function of the trace: the first call whose answer settles the question decides it.
- * A connect() that returns 0 or EISCONN, or an SO_ERROR of 0 after poll said writable, means connected; an
- * errno (from connect or SO_ERROR) classifies the failure; a poll() that timed out means no answer; if nothing
- * settled it (EINPROGRESS, EALREADY only), the kernel had no answer yet either: timeout.
+ * The verdict of one attempt is a pure function of its calls: the first call whose answer settles the question
+ * decides it. A connect() that returns 0 or EISCONN, or an SO_ERROR of 0 after poll said writable, means
+ * connected; an errno (from connect or SO_ERROR) classifies the failure; if nothing settled it (EINPROGRESS,
+ * EALREADY, polls that ended without the fd), the kernel had no answer in time: timeout.
  */
 export function verdictOf(records: readonly CallRecord[]): Verdict {
   let peer: Endpoint | null = null;
@@ -76,9 +76,6 @@ export function verdictOf(records: readonly CallRecord[]): Verdict {
         if (kind) decided = { kind, errnoName: record.errnoName, failedCall: kind === 'local-error' ? 'connect' : null };
         break;
       }
-      case 'poll':
-        if (record.ret === 0) decided = { kind: 'timeout', errnoName: null, failedCall: null };
-        break;
       case 'getsockopt':
         if (record.option === 'SO_ERROR' && record.ret === 0) {
           const kind = answerOf(record.value) ?? 'timeout';
@@ -98,9 +95,16 @@ const UNRESOLVED: Verdict = { kind: 'unresolved', errnoName: null, failedCall: n
 
 /**
  * A target's verdict from its addresses' verdicts: connected if any address connected (a client trying each
- * address in turn gets through), otherwise the first address's; unresolved when the name gave no address.
+ * address in turn gets through); otherwise the first address whose verdict does not meet the expectation (so an
+ * unmet address is never hidden behind a met one), or the first address's; unresolved when the name gave none.
  */
-export function targetVerdict(addressVerdicts: readonly Verdict[], resolution: { error: string | null } | null): Verdict {
+export function targetVerdict(
+  addressVerdicts: readonly Verdict[],
+  resolution: { error: string | null } | null,
+  meets: (kind: VerdictKind) => boolean = (kind) => kind === 'connected',
+): Verdict {
   if (resolution?.error || addressVerdicts.length === 0) return UNRESOLVED;
-  return addressVerdicts.find((v) => v.kind === 'connected') ?? addressVerdicts[0];
+  return (
+    addressVerdicts.find((v) => v.kind === 'connected') ?? addressVerdicts.find((v) => !meets(v.kind)) ?? addressVerdicts[0]
+  );
 }

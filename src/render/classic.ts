@@ -1,11 +1,11 @@
+import type { Mode } from '../options';
 import type { CallRecord } from '../probe/record';
-import type { Mode } from '../probe/strategies';
+import type { Output, Sink } from './sink';
 
 /**
  * The lines the C reference program (test/fixtures/connect_ref.c) prints, byte for byte. After each connect():
  * `printf("ret = %d, errno is %d, error:%s\n", ret, errno, strerror(errno))`, the seed's line. In the modes that
- * wait as `man 2 connect` says (poll, fresh), also `poll = %d, revents = 0x%x` and
- * `so_error = %d, error:%s`; repeat mode's own wait for an unsettled answer is not part of the seed's program.
+ * wait as `man 2 connect` says (poll, fresh), also `poll = %d, revents = 0x%x` and `so_error = %d, error:%s`.
  *
  * C's errno is not reset by a successful call, so after a success it still holds the last failure's value (0 if
  * nothing failed yet); connprobe records errno only for failures, and this is where C's stale-errno rule is
@@ -30,4 +30,26 @@ export function classicPrinter(mode: Mode): (record: CallRecord) => string | und
 export function classicLines(records: readonly CallRecord[], mode: Mode): string[] {
   const print = classicPrinter(mode);
   return records.map(print).filter((line): line is string => line !== undefined);
+}
+
+/**
+ * --format classic: what the C program prints, where it prints it. Each address is a run of the program of its
+ * own; a socket() that fails is reported on stderr as the program's `perror`-like line, and stdout stays as the
+ * program leaves it.
+ */
+export function classicSink(out: Output, mode: Mode): Sink {
+  let print = classicPrinter(mode);
+  return {
+    needs: { records: false, calls: true },
+    start() {},
+    onEvent(event) {
+      if (event.type === 'address') print = classicPrinter(mode);
+      if (event.type !== 'call') return;
+      const { record } = event;
+      if (record.call === 'socket' && record.ret === -1) out.writeError(`socket: ${record.strerror}`);
+      const line = print(record);
+      if (line !== undefined) out.write(line);
+    },
+    end() {},
+  };
 }

@@ -1,18 +1,18 @@
-import { formatAddress } from '../target/address';
+import { describePollEvents, familyName } from '../libc/decode';
+import { formatAddress } from '../net/address';
+import { formatEndpoint, type Endpoint } from '../net/endpoint';
+import type { Mode } from '../options';
 import type { CallRecord } from '../probe/record';
-import type { AttemptResult, ProbeEvent, ProbeReport } from '../probe/probe';
+import type { AddressResult, AttemptResult, ProbeEvent, TargetResult } from '../probe/result';
 import type { AttemptStats } from '../probe/stats';
-import type { Mode } from '../probe/strategies';
-import type { Resolution } from '../target/resolve';
 import type { Verdict, VerdictKind } from '../probe/verdict';
-import type { Endpoint } from '../libc/sockaddr';
-import { formatEndpoint } from './endpoint';
+import type { Resolution } from '../target/resolve';
 import type { Palette } from './palette';
-import { describePollEvents, familyName } from '../probe/trace';
+import type { Output, Sink } from './sink';
 
 /** `{AF_INET, 127.0.0.1:12345}`: the sockaddr as the issue's strace-like language writes it. */
 function formatSockaddr(endpoint: Endpoint): string {
-  return `{${familyName(endpoint)}, ${formatEndpoint(endpoint)}}`;
+  return `{${familyName(endpoint.address.family)}, ${formatEndpoint(endpoint)}}`;
 }
 
 /** The call with its arguments, as strace shows it. */
@@ -131,39 +131,53 @@ export function formatStats(stats: AttemptStats, peer: Endpoint): string[] {
 }
 
 /** For a name with several addresses: each address's verdict, and what the target's verdict was taken from. */
-export function formatTargetSummary(report: ProbeReport, palette: Palette): string[] {
-  if (report.results.length < 2) return [];
-  const parts = report.results.map((r) => `${formatAddress(r.peer.address)} ${r.verdict.kind}`);
-  const lines = [`${report.host}:${report.port}: ${parts.join(', ')}`];
-  const kinds = new Set(report.results.map((r) => r.verdict.kind));
+export function formatTargetSummary(target: TargetResult, palette: Palette): string[] {
+  const done = target.addresses.filter((a) => a.verdict);
+  if (target.addresses.length < 2 || !target.verdict) return [];
+  const parts = done.map((a) => `${formatAddress(a.peer.address)} ${a.verdict!.kind}`);
+  const lines = [`${target.host}:${target.port}: ${parts.join(', ')}`];
+  const kinds = new Set(done.map((a) => a.verdict!.kind));
   if (kinds.size > 1) {
     lines.push(
       palette.warn(
-        `the addresses disagree: a client that tries only the first (${formatAddress(report.results[0].peer.address)}) sees ${report.results[0].verdict.kind}; one that tries each in turn sees ${report.verdict.kind}`,
+        `the addresses disagree: a client that tries only the first (${formatAddress(done[0].peer.address)}) sees ${done[0].verdict!.kind}; one that tries each in turn sees ${target.verdict.kind}`,
       ),
     );
   }
   return lines;
 }
 
+/** An address a signal stopped before it was settled. */
+function formatInterrupted(address: AddressResult, palette: Palette): string {
+  const n = address.stats.attempts;
+  const seen = n ? ` after ${n} attempt${n === 1 ? '' : 's'}` : '';
+  return palette.warn(`interrupted: no verdict for ${formatEndpoint(address.peer)}${seen}`);
+}
+
 /**
- * The human view, streamed: each line is written as soon as the probe learns it, so a slow handshake shows
- * the calls made so far. With `explain`, every call is followed by one line on why it returned what it did.
+ * The human view of one target, strace-like and streamed: each call is written as soon as it returns, so a slow
+ * handshake shows the calls made so far. With `explain`, every call is followed by one line on why it returned
+ * what it did.
  */
-export function humanStream(write: (line: string) => void, palette: Palette, mode: Mode, explainCalls: boolean) {
-  const records: CallRecord[] = [];
+export function traceSink(out: Output, mode: Mode, explainCalls: boolean): Sink {
+  const { palette } = out;
+  const write = (line: string) => out.write(`${line}\n`);
+  const records: CallRecord[] = []; // the current socket's calls, which explanations read
   // loaded only for --explain: start-up pays for what a run uses
   const explainer = explainCalls ? (require('../probe/explain') as typeof import('../probe/explain')) : undefined;
   const fresh = mode === 'fresh';
-  if (explainer) write(palette.dim(`# explanations describe ${explainer.EXPLAINED_PLATFORM}'s TCP stack`));
   return {
+    needs: { records: false, calls: true },
+    start() {
+      if (explainer) write(palette.dim(`# explanations describe ${explainer.EXPLAINED_PLATFORM}'s TCP stack`));
+    },
     onEvent(event: ProbeEvent) {
       switch (event.type) {
         case 'resolution':
           write(formatResolution(event.resolution, palette));
           break;
         case 'call':
-          if (explainCalls) records.push(event.record); // explanations read the attempt's calls so far
+          if (explainer) records.push(event.record);
           write(formatRecordLine(event.record, palette));
           if (explainer) write(palette.dim(`    # ${explainer.explain(records, records.length - 1)}`));
           break;
@@ -171,18 +185,24 @@ export function humanStream(write: (line: string) => void, palette: Palette, mod
           records.length = 0; // the next attempt is a new socket with a history of its own
           if (fresh) write(formatAttempt(event.attempt, event.peer, palette));
           break;
-        case 'address':
+        case 'address': {
           records.length = 0;
-          if (fresh) formatStats(event.result.stats, event.result.peer).forEach(write);
-          write(formatVerdict(event.result.verdict, event.result.peer, palette));
+          const { result } = event;
+          if (fresh && result.stats.attempts > 0) formatStats(result.stats, result.peer).forEach(write);
+          write(result.verdict ? formatVerdict(result.verdict, result.peer, palette) : formatInterrupted(result, palette));
           break;
+        }
+        case 'target': {
+          const { result } = event;
+          if (result.resolution?.error && result.verdict) {
+            write(palette.bad(`unresolved: ${result.resolution.name} did not resolve (${result.resolution.error})`));
+          }
+          if (!result.verdict && result.addresses.length === 0) write(palette.warn(`interrupted: ${result.host} was not probed`));
+          formatTargetSummary(result, palette).forEach(write);
+          break;
+        }
       }
     },
-    finish(report: ProbeReport) {
-      if (report.resolution?.error) {
-        write(palette.bad(`unresolved: ${report.resolution.name} did not resolve (${report.resolution.error})`));
-      }
-      formatTargetSummary(report, palette).forEach(write);
-    },
+    end() {},
   };
 }

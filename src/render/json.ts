@@ -1,26 +1,36 @@
-import { formatAddress, type IpAddress } from '../target/address';
-import type { Resolution } from '../target/resolve';
+import { formatAddress, type IpAddress } from '../net/address';
+import type { Endpoint } from '../net/endpoint';
+import type { Options } from '../options';
+import { meets, type Expectation } from '../probe/expectation';
 import type { CallRecord } from '../probe/record';
+import type { AddressResult, AddressStatus, ProbeEvent, TargetResult } from '../probe/result';
 import type { AttemptStats } from '../probe/stats';
 import type { Verdict } from '../probe/verdict';
-import type { Endpoint } from '../libc/sockaddr';
+import type { Resolution } from '../target/resolve';
+import type { Output, RunEnd, RunStart, Sink } from './sink';
 
-/** Bumped on any change that could break a consumer; schema/connprobe.schema.json describes each version. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The JSON wire format (schema/connprobe.schema.json), apart from the domain model: these types are what
+ * consumers parse. Version 2; additions within v2 add fields, and consumers ignore fields they do not know.
+ */
+export const SCHEMA_VERSION = 2;
 
-/** One address of a target, the same shape whichever engine probed it. */
-export interface AddressOutcome {
+export interface AddressDocument {
   readonly peer: Endpoint;
-  readonly verdict: Verdict;
+  readonly status: AddressStatus;
+  readonly verdict: Verdict | null;
+  readonly lastAnswer: Verdict | null;
+  /** Attempts made (a self-connect retried on a fresh socket counts once). */
   readonly attempts: number;
   readonly handshakeMs: number | null;
-  /** The errno name of the last failure seen, if any (with --wait, what the last retry was told). */
+  /** The errno name of the last answer, if it was a failure. */
   readonly lastErrno: string | null;
+  /** ping-style statistics, in fresh mode; null otherwise. */
   readonly stats: AttemptStats | null;
   readonly records: readonly CallRecord[];
 }
 
-export interface TargetOutcomeDocument {
+export interface TargetDocument {
   readonly index: number;
   readonly host: string;
   readonly port: number;
@@ -28,50 +38,143 @@ export interface TargetOutcomeDocument {
   readonly verdict: Verdict | null;
   /** Whether it met the run's expectation (connected, or --expect / --expect-sequence). */
   readonly met: boolean;
-  readonly addresses: readonly AddressOutcome[];
-  /** Only for a target an interruption left unfinished. */
-  readonly unfinished?: { readonly attempts: number; readonly lastErrno: string | null };
+  readonly addresses: readonly AddressDocument[];
 }
 
-export interface RunDocument {
-  readonly mode: string;
-  readonly backend: string;
-  readonly options: Readonly<Record<string, unknown>>;
-  readonly targets: readonly TargetOutcomeDocument[];
-  readonly exitCode: number;
-  readonly interrupted: boolean;
-  readonly durationMs: number;
+function addressDocument(address: AddressResult, withStats: boolean): AddressDocument {
+  return {
+    peer: address.peer,
+    status: address.status,
+    verdict: address.verdict,
+    lastAnswer: address.lastAnswer,
+    attempts: address.stats.attempts,
+    handshakeMs: address.handshakeMs,
+    lastErrno: address.lastAnswer?.errnoName ?? null,
+    stats: withStats ? address.stats : null,
+    records: address.records,
+  };
+}
+
+export function targetDocument(target: TargetResult, expectation: Expectation, withStats: boolean): TargetDocument {
+  return {
+    index: target.index,
+    host: target.host,
+    port: target.port,
+    resolution: target.resolution,
+    verdict: target.verdict,
+    met: meets({ verdict: target.verdict, records: target.addresses[0]?.records ?? [] }, expectation),
+    addresses: target.addresses.map((a) => addressDocument(a, withStats)),
+  };
+}
+
+/** What ran: each option as it acted, null where it does not apply. */
+function optionsDocument(o: Options) {
+  const repeats = !o.scan && (o.mode === 'repeat' || o.mode === 'blocking');
+  const fresh = !o.scan && o.mode === 'fresh';
+  return {
+    timeoutMs: o.timeoutMs,
+    repeat: repeats ? o.repeat : null,
+    count: fresh ? o.count : null,
+    intervalMs: fresh || o.waitMs !== null ? o.intervalMs : null,
+    waitMs: o.waitMs,
+    concurrency: o.scan ? o.concurrency : null,
+    synRetries: o.synRetries,
+    family: o.family,
+    expect: o.expectation.verdicts ? [...o.expectation.verdicts] : null,
+    expectSequence: o.expectation.sequence ?? null,
+    any: o.expectation.any ?? false,
+  };
+}
+
+function header(run: RunStart) {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: 'connprobe',
+    version: (require('../../../package.json') as { version: string }).version,
+    platform: `${process.platform}-${process.arch}`,
+    backend: run.backend,
+    startedAt: run.startedAt.toISOString(),
+    mode: run.options.scan ? 'scan' : run.options.mode,
+    options: optionsDocument(run.options),
+  };
 }
 
 function isIpAddress(value: unknown): value is IpAddress {
   return typeof value === 'object' && value !== null && (value as IpAddress).bytes instanceof Uint8Array;
 }
 
+const roundTo = (value: number, step: number) => Math.round(value / step) * step;
+
 /**
- * JSON.stringify replacer: an IP address becomes its text and its family sits beside it, so an endpoint reads
- * `{"address": "::1", "family": 6, "port": 80}` (with `scopeId` for link-local addresses).
+ * JSON.stringify replacer: an endpoint reads `{"address": "::1", "family": 6, "port": 80}` (with `scopeId` for
+ * link-local addresses); times are rounded to the microsecond (`...Ms` to 3 decimals, `...Us` to whole numbers).
  */
-export function jsonReplacer(_key: string, value: unknown): unknown {
+export function jsonReplacer(key: string, value: unknown): unknown {
+  if (typeof value === 'number') {
+    if (key.endsWith('Ms')) return Number(roundTo(value, 0.001).toFixed(3));
+    if (key.endsWith('Us')) return Math.round(value);
+    return value;
+  }
   if (typeof value === 'object' && value !== null && isIpAddress((value as Endpoint).address)) {
     const { address, ...rest } = value as Endpoint & Record<string, unknown>;
-    return { address: formatAddress({ ...address, scopeId: 0 }), family: address.family, ...(address.scopeId ? { scopeId: address.scopeId } : {}), ...rest };
+    return {
+      address: formatAddress({ ...address, scopeId: 0 }),
+      family: address.family,
+      ...(address.scopeId ? { scopeId: address.scopeId } : {}),
+      ...rest,
+    };
   }
   if (isIpAddress(value)) return formatAddress(value);
   return value;
 }
 
-const header = () => ({
-  schemaVersion: SCHEMA_VERSION,
-  tool: 'connprobe',
-  platform: `${process.platform}-${process.arch}`,
-});
-
-/** The whole run as one JSON document. */
-export function formatJsonDocument(run: RunDocument): string {
-  return JSON.stringify({ ...header(), ...run }, jsonReplacer, 2) + '\n';
+/** --json: the whole run as one document, written at the end; it keeps every record. */
+export function jsonSink(out: Output, expectation: Expectation): Sink {
+  const targets: TargetDocument[] = [];
+  let start: RunStart;
+  return {
+    needs: { records: true, calls: false },
+    start(run) {
+      start = run;
+    },
+    onEvent(event) {
+      if (event.type === 'target') targets.push(targetDocument(event.result, expectation, isFresh(start.options)));
+    },
+    end(run: RunEnd) {
+      out.write(JSON.stringify({ ...header(start), targets, ...run }, jsonReplacer, 2) + '\n');
+    },
+  };
 }
 
-/** One NDJSON line: an event of the run, as it happens. */
-export function formatJsonEvent(event: { readonly type: string } & Readonly<Record<string, unknown>>): string {
-  return JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...event }, jsonReplacer) + '\n';
+const isFresh = (o: Options) => !o.scan && o.mode === 'fresh';
+
+/** --ndjson: one event per line as it happens, from `start` to `end`; it keeps nothing. */
+export function ndjsonSink(out: Output, expectation: Expectation): Sink {
+  const line = (event: Record<string, unknown>) => out.write(JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...event }, jsonReplacer) + '\n');
+  let fresh = false;
+  return {
+    needs: { records: false, calls: true },
+    start(run) {
+      fresh = isFresh(run.options);
+      const { schemaVersion: _, ...rest } = header(run);
+      line({ type: 'start', ...rest });
+    },
+    onEvent(event: ProbeEvent) {
+      switch (event.type) {
+        case 'attempt': {
+          const { attempt, verdict, handshakeMs } = event.attempt;
+          return line({ type: 'attempt', target: event.target, peer: event.peer, attempt, verdict, handshakeMs });
+        }
+        case 'address':
+          return line({ type: 'address', target: event.target, address: addressDocument(event.result, fresh) });
+        case 'target':
+          return line({ type: 'target', target: targetDocument(event.result, expectation, fresh) });
+        default:
+          return line(event);
+      }
+    },
+    end(run) {
+      line({ type: 'end', ...run });
+    },
+  };
 }

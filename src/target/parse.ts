@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseIPv4, parseIPv6, type IpAddress } from './address';
-
-/** Bad input from the user: reported as one line on stderr with exit code 2. */
-export class UsageError extends Error {}
+import { parseIPv4, parseIPv6, type IpAddress } from '../net/address';
+import { UsageError } from '../usage';
 
 const DIGITS = /^[0-9]+$/;
 

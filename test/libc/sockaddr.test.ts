@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeSockaddr, encodeSockaddrInto, type Endpoint } from '../../src/libc/sockaddr';
+import { decodeSockaddr, encodeSockaddrInto } from '../../src/libc/sockaddr';
+import type { Endpoint } from '../../src/net/endpoint';
 
 const encodeSockaddr = (endpoint: Endpoint) => {
   const buf = Buffer.alloc(128, 0xee); // garbage beyond: only the returned length may be written
@@ -8,7 +9,7 @@ const encodeSockaddr = (endpoint: Endpoint) => {
   assert.ok(buf.subarray(length).every((b) => b === 0xee), 'nothing written past the length');
   return buf.subarray(0, length);
 };
-import { parseIPv4, parseIPv6 } from '../../src/target/address';
+import { parseIPv4, parseIPv6 } from '../../src/net/address';
 
 describe('sockaddr encoding, byte for byte as <netinet/in.h> lays it out', () => {
   it('sockaddr_in: family (host order), port (network order), address, 8 zero bytes', () => {

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { describe, it } from 'node:test';
 import { explain } from '../../src/probe/explain';
 import type { CallRecord } from '../../src/probe/record';
-import { parseIPv4 } from '../../src/target/address';
+import { parseIPv4 } from '../../src/net/address';
 import { closedPort, runCli } from '../helpers';
 
 describe('--explain on the classic puzzle (real kernel, closed port)', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallRecord } from '../../src/probe/record';
 import { classicLines } from '../../src/render/classic';
-import { parseIPv4 } from '../../src/target/address';
+import { parseIPv4 } from '../../src/net/address';
 
 const peer = { address: parseIPv4('127.0.0.1')!, port: 9 };
 const common = { attempt: 1, startMs: 0, durationUs: 1, errno: 0, errnoName: null, strerror: 'Success' };

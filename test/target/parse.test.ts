@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration, parseHost, parseHostPorts, parsePorts, parseTargets, UsageError } from '../../src/target/parse';
+import { parseDuration, parseHost, parseHostPorts, parsePorts, parseTargets } from '../../src/target/parse';
+import { UsageError } from '../../src/usage';
 
 describe('durations', () => {
   const good: [string, number][] = [['250ms', 250], ['2s', 2000], ['1.5s', 1500], ['1m', 60_000], ['500', 500], ['0', 0]];

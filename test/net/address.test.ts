@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatAddress, parseIPv4, parseIPv6 } from '../../src/target/address';
+import { formatAddress, parseIPv4, parseIPv6 } from '../../src/net/address';
 
 describe('IPv4 parsing is strict dotted-quad', () => {
   it('accepts the four-octet form', () => {

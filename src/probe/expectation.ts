@@ -25,7 +25,11 @@ export interface TargetOutcome {
   readonly records: readonly CallRecord[];
 }
 
-const CONNECTED_ONLY: ReadonlySet<VerdictKind> = new Set(['connected']);
+/** Whether a verdict of this kind meets the expectation: one of --expect's verdicts; by default, connected. */
+export function acceptsVerdict(expectation: Expectation, kind: VerdictKind): boolean {
+  if (expectation.verdicts) return expectation.verdicts.has(kind);
+  return expectation.sequence !== undefined || kind === 'connected'; // a sequence alone says nothing of verdicts
+}
 
 export function meets(target: TargetOutcome, expectation: Expectation): boolean {
   if (!target.verdict) return false;
@@ -35,8 +39,7 @@ export function meets(target: TargetOutcome, expectation: Expectation): boolean 
       return false;
     }
   }
-  const verdicts = expectation.verdicts ?? (expectation.sequence ? undefined : CONNECTED_ONLY);
-  return verdicts === undefined || verdicts.has(target.verdict.kind);
+  return acceptsVerdict(expectation, target.verdict.kind);
 }
 
 /**

@@ -1,0 +1,210 @@
+import { constants } from 'node:os';
+import { BACKENDS, type BackendName } from './libc/load';
+import type { Expectation } from './probe/expectation';
+import { EXIT_CODES, type VerdictKind } from './probe/verdict';
+import type { TargetSpec } from './target/parse';
+import type { Family } from './target/resolve';
+import { UsageError } from './usage';
+
+export const MODES = ['repeat', 'poll', 'fresh', 'blocking'] as const;
+/** How connect() is called on one target: see --help. */
+export type Mode = (typeof MODES)[number];
+
+export const FORMATS = ['human', 'classic', 'json', 'ndjson'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Every verdict --expect can name. */
+export const VERDICTS = Object.keys(EXIT_CODES).filter((k) => k !== 'usage') as VerdictKind[];
+
+/** What a caller sets, the CLI (after parsing argv) and the API alike; anything left out takes its default. */
+export interface OptionsInput {
+  readonly targets: readonly TargetSpec[];
+  readonly mode?: Mode;
+  /** connect() calls on the one socket (repeat, blocking). */
+  readonly repeat?: number;
+  /** Attempts, each on a fresh socket (fresh). */
+  readonly count?: number;
+  /** How long one attempt waits for an answer. */
+  readonly timeoutMs?: number;
+  /** Pause between attempts (fresh, --wait). */
+  readonly intervalMs?: number;
+  /** Retry until every target meets the expectation, or this many ms have passed. */
+  readonly waitMs?: number;
+  /** Handshakes in flight at once, at most (also bounded by the fd limit). */
+  readonly concurrency?: number;
+  readonly synRetries?: number;
+  readonly family?: Family;
+  readonly backend?: BackendName;
+  readonly format?: Format;
+  readonly explain?: boolean;
+  readonly expect?: readonly VerdictKind[];
+  readonly expectSequence?: readonly string[];
+  readonly any?: boolean;
+}
+
+/** A run's options, every one decided and checked. */
+export interface Options {
+  readonly targets: readonly TargetSpec[];
+  readonly mode: Mode;
+  /**
+   * Several targets, or --wait: every target probed at once, each attempt one connect() on a SOCK_NONBLOCK socket
+   * awaited with poll(), one line per target. Otherwise one target's every call is shown, in `mode`.
+   */
+  readonly scan: boolean;
+  readonly repeat: number;
+  readonly count: number;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  readonly waitMs: number | null;
+  readonly concurrency: number;
+  readonly synRetries: number | null;
+  readonly family: Family | null;
+  readonly backend: BackendName;
+  readonly format: Format;
+  readonly explain: boolean;
+  readonly expectation: Expectation;
+}
+
+/** Every default, in one place. */
+export const DEFAULTS = {
+  mode: 'repeat',
+  repeat: { repeat: 3, blocking: 1 },
+  count: 4,
+  timeoutMs: 2000,
+  intervalMs: { fresh: 1000, wait: 250 },
+  concurrency: 512,
+  backend: 'ffi-napi',
+  format: 'human',
+} as const;
+
+const MAX_MS = 2 ** 31 - 1; // poll() takes an int of milliseconds
+
+/** Where each number may lie. */
+const RANGES: { readonly [K in keyof OptionsInput]?: readonly [min: number, max: number] } = {
+  repeat: [1, 1_000_000],
+  count: [1, 1_000_000],
+  timeoutMs: [1, MAX_MS],
+  intervalMs: [0, MAX_MS],
+  waitMs: [1, MAX_MS],
+  concurrency: [1, 65_536],
+  synRetries: [1, 127],
+};
+
+type OptionName = keyof OptionsInput;
+/** How an option is named in messages: the API's own key, or the CLI's flag. */
+export type OptionSpelling = (name: OptionName) => string;
+const API_SPELLING: OptionSpelling = (name) => name;
+
+/** The shape of a run, as far as deciding what each option means goes. */
+interface Shape {
+  readonly mode: Mode;
+  readonly scan: boolean;
+  readonly wait: boolean;
+  readonly format: Format;
+}
+
+/**
+ * The option x mode table: for each option that acts only in some ways of probing, why it would do nothing in
+ * this one (undefined: it acts). An option that would do nothing is a usage error, never silently ignored.
+ */
+const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpelling) => string | undefined } = {
+  repeat: (s, spell) =>
+    s.scan
+      ? `several targets and ${spell('waitMs')} make one connect() per socket`
+      : s.mode === 'poll' || s.mode === 'fresh'
+        ? `${spell('mode')} ${s.mode} makes one connect() per socket`
+        : undefined,
+  count: (s, spell) =>
+    s.mode === 'fresh' && !s.scan ? undefined : `only ${spell('mode')} fresh makes a set number of attempts`,
+  intervalMs: (s, spell) =>
+    s.wait || (s.mode === 'fresh' && !s.scan) ? undefined : `only ${spell('mode')} fresh and ${spell('waitMs')} make several attempts`,
+  timeoutMs: (s, spell) =>
+    s.format === 'classic' && s.mode === 'repeat' && !s.scan
+      ? `${spell('format')} classic in repeat mode never waits for an answer, as the seed program does not`
+      : undefined,
+};
+
+function checkRange(input: OptionsInput, name: OptionName, spell: OptionSpelling): void {
+  const value = input[name];
+  const range = RANGES[name];
+  if (value === undefined || !range) return;
+  const [min, max] = range;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${spell(name)} must be a whole number from ${min} to ${max}, not ${String(value)}`);
+  }
+}
+
+function checkChoice<T>(value: T | undefined, choices: readonly T[], what: string): void {
+  if (value !== undefined && !choices.includes(value)) {
+    throw new UsageError(`${what} must be one of ${choices.join(', ')}, not ${String(value)}`);
+  }
+}
+
+const ERRNO_NAMES = new Set(Object.keys(constants.errno));
+
+function checkSequence(names: readonly string[] | undefined, spell: OptionSpelling): void {
+  const bad = names?.find((n) => n !== '0' && !ERRNO_NAMES.has(n));
+  if (bad !== undefined) {
+    throw new UsageError(`${spell('expectSequence')} takes errno names (or 0) separated by commas, not '${bad}'`);
+  }
+}
+
+/**
+ * Decides every option: checks each value, applies the defaults, and refuses combinations where an option would
+ * do nothing. Throws UsageError (one line, naming the option as `spell` writes it) before anything is probed.
+ */
+export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_SPELLING): Options {
+  if (input.targets.length === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
+  for (const name of Object.keys(RANGES) as OptionName[]) checkRange(input, name, spell);
+  checkChoice(input.mode, MODES, spell('mode'));
+  checkChoice(input.format, FORMATS, spell('format'));
+  checkChoice(input.backend, BACKENDS, spell('backend'));
+  checkChoice(input.family, [4, 6] as const, spell('family'));
+  input.expect?.forEach((kind) => checkChoice(kind, VERDICTS, spell('expect')));
+  checkSequence(input.expectSequence, spell);
+  for (const { host } of input.targets) {
+    if (host.kind === 'address' && input.family !== undefined && host.address.family !== input.family) {
+      throw new UsageError(`${host.text} is not an IPv${input.family} address`);
+    }
+  }
+
+  const wait = input.waitMs !== undefined;
+  const scan = input.targets.length > 1 || wait;
+  const format = input.format ?? DEFAULTS.format;
+  const mode = input.mode ?? DEFAULTS.mode;
+  if (scan && mode !== 'poll' && input.mode !== undefined) {
+    throw new UsageError(`${spell('mode')} ${mode} probes one target without ${spell('waitMs')}; several targets and ${spell('waitMs')} use poll()`);
+  }
+  if (scan && format === 'classic') throw new UsageError(`${spell('format')} classic shows one socket: give one target, no ${spell('waitMs')}`);
+  if (scan && input.explain) throw new UsageError(`${spell('explain')} follows one socket: give one target, no ${spell('waitMs')}`);
+  if (input.expectSequence && (scan || (mode !== 'repeat' && mode !== 'blocking'))) {
+    throw new UsageError(`${spell('expectSequence')} checks the connect() calls of repeat or blocking mode, on one target`);
+  }
+  const shape: Shape = { mode, scan, wait, format };
+  for (const [name, reason] of Object.entries(DOES_NOTHING) as [OptionName, NonNullable<(typeof DOES_NOTHING)[OptionName]>][]) {
+    const why = input[name] === undefined ? undefined : reason(shape, spell);
+    if (why) throw new UsageError(`${spell(name)} does nothing here: ${why}`);
+  }
+
+  return {
+    targets: input.targets,
+    mode,
+    scan,
+    repeat: input.repeat ?? input.expectSequence?.length ?? (mode === 'blocking' ? DEFAULTS.repeat.blocking : DEFAULTS.repeat.repeat),
+    count: input.count ?? DEFAULTS.count,
+    timeoutMs: input.timeoutMs ?? DEFAULTS.timeoutMs,
+    intervalMs: input.intervalMs ?? (wait ? DEFAULTS.intervalMs.wait : DEFAULTS.intervalMs.fresh),
+    waitMs: input.waitMs ?? null,
+    concurrency: input.concurrency ?? DEFAULTS.concurrency,
+    synRetries: input.synRetries ?? null,
+    family: input.family ?? null,
+    backend: input.backend ?? DEFAULTS.backend,
+    format,
+    explain: input.explain ?? false,
+    expectation: {
+      verdicts: input.expect ? new Set(input.expect) : undefined,
+      sequence: input.expectSequence,
+      any: input.any ?? false,
+    },
+  };
+}

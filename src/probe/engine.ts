@@ -1,0 +1,517 @@
+import { readdirSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { C } from '../libc/constants';
+import { E } from '../libc/errno';
+import type { Libc, SysResult } from '../libc/libc';
+import type { Endpoint } from '../net/endpoint';
+import type { TargetSpec } from '../target/parse';
+import { Resolver, type Family, type Resolution } from '../target/resolve';
+import type { Plan } from './plan';
+import { attemptDeadline, nextAttempt, type Policy, type PolicyProgress } from './policy';
+import type { CallRecord } from './record';
+import type { AddressResult, AddressStatus, AttemptResult, ProbeEvent, TargetResult } from './result';
+import { StatsAccumulator } from './stats';
+import { Tracer } from './trace';
+import { answerOf, targetVerdict, verdictOf, type Verdict, type VerdictKind } from './verdict';
+
+export interface EngineOptions {
+  /** Pulled one at a time, as slots free up: a long list is never expanded into jobs up front. */
+  readonly targets: Iterator<TargetSpec>;
+  readonly libc: Libc;
+  readonly plan: Plan;
+  readonly policy: Policy;
+  /** Which verdicts count as met (--expect; by default connected): a target's verdict never hides an unmet address. */
+  readonly accepts: (kind: VerdictKind) => boolean;
+  readonly timeoutMs: number;
+  readonly synRetries: number | null;
+  readonly family: Family | null;
+  /** Attempts awaiting an answer at once, at most (the fd budget may lower it). */
+  readonly concurrency: number;
+  /** One address at a time, in order, so that a trace of one target reads top to bottom. */
+  readonly sequential: boolean;
+  /** A self-connect (no listener; the kernel picked the target port as source port) is tried once more. */
+  readonly retrySelfConnect: boolean;
+  /** The longest a poll() may block, so that a live display gets its turns; null: until the nearest deadline. */
+  readonly maxPollMs: number | null;
+  /** Keep every record and attempt in the address results (a JSON document needs them; a stream does not). */
+  readonly keepRecords: boolean;
+  /** Emit a `call` event per libc call (a quiet or line-per-target run skips that work). */
+  readonly emitCalls: boolean;
+  readonly signal?: AbortSignal;
+  readonly onEvent: (event: ProbeEvent) => void;
+  /** performance.now() when the run started: the time base of every record. */
+  readonly origin: number;
+}
+
+export interface EngineSummary {
+  readonly interrupted: boolean;
+  /** Attempts actually allowed in flight at once (the fd limit may lower --concurrency). */
+  readonly concurrency: number;
+}
+
+/** One socket's life: its calls, its fd while open, and when its answer came. */
+class Attempt {
+  readonly records: CallRecord[] = [];
+  fd = -1;
+  connected = false;
+  /** A connect() or SO_ERROR gave the answer (connected, refused, ...), so no wait is needed. */
+  settled = false;
+  /** Stopped by an abort before its calls were all made: it has no verdict. */
+  cutShort = false;
+  /** Date.now() time at which waiting for the answer stops. */
+  deadline = Infinity;
+  connectStartMs = NaN;
+  answeredAtMs: number | null = null;
+
+  constructor(readonly job: Job, readonly number: number) {}
+}
+
+/** One address of a target, tried as its policy says. */
+class Job implements PolicyProgress {
+  status: AddressStatus | 'pending' | 'running' = 'pending';
+  attemptsMade = 0;
+  finalAttemptMade = false;
+  selfConnectRetried = false;
+  readyAt = 0;
+  inFlight: Attempt | null = null;
+  verdict: Verdict | null = null;
+  lastAnswer: Verdict | null = null;
+  handshakeMs: number | null = null;
+  readonly stats = new StatsAccumulator();
+  readonly attempts: AttemptResult[] = [];
+  readonly records: CallRecord[] = [];
+
+  constructor(readonly target: TargetState, readonly peer: Endpoint) {}
+
+  get ended(): boolean {
+    return this.status === 'done' || this.status === 'abandoned' || this.status === 'interrupted';
+  }
+
+  result(): AddressResult {
+    return {
+      peer: this.peer,
+      status: this.status === 'pending' || this.status === 'running' ? 'interrupted' : this.status,
+      verdict: this.verdict,
+      lastAnswer: this.lastAnswer,
+      handshakeMs: this.verdict?.kind === 'timeout' ? null : this.handshakeMs,
+      stats: this.stats.result(),
+      attempts: this.attempts,
+      records: this.records,
+    };
+  }
+}
+
+interface TargetState {
+  readonly index: number;
+  readonly spec: TargetSpec;
+  resolution: Resolution | null;
+  jobs: Job[];
+  /** Date.now() time of the next lookup of a name that did not resolve yet (--wait). */
+  resolveAt: number;
+  result: TargetResult | null;
+}
+
+/** fds the process may still open, keeping a reserve for Node itself (stdout, DNS, timers). */
+function fdBudget(libc: Libc): number {
+  const RESERVE = 32;
+  const limit = libc.getrlimit(C.RLIMIT_NOFILE);
+  const soft = limit.ret === 0 ? limit.soft : 1024;
+  return soft - readdirSync('/proc/self/fd').length - RESERVE;
+}
+
+/** Attempts started in one go before the event loop gets a turn (signals, output). */
+const STARTS_PER_TURN = 512;
+
+/**
+ * The probing engine, for one target and for many: it admits targets as slots free up, resolves names, runs each
+ * attempt's calls as its plan says, parks attempts that await an answer and waits for all of them in one poll()
+ * (the only poll() connprobe makes), finishes them, and asks each address's policy what comes next. Events come
+ * out as they happen; targets in the caller's order. Every socket it opens, it closes, aborted or not.
+ */
+export function runEngine(options: EngineOptions): Promise<EngineSummary> {
+  return new Engine(options).run();
+}
+
+class Engine {
+  private readonly tracer: Tracer<Attempt>;
+  private readonly resolver: Resolver;
+  private readonly open = new Map<number, TargetState>(); // admitted and not yet reported, by index
+  private admitted = 0;
+  private reported = 0;
+  private targetsLeft = true;
+  private readonly pending: Job[] = []; // never started, in order
+  private readonly scheduled: Job[] = []; // their next attempt at readyAt, soonest first
+  private readonly unresolved: TargetState[] = []; // names to look up again at resolveAt, soonest first
+  private readonly parked = new Map<number, Attempt>(); // fd -> attempt awaiting its answer
+  private readonly emittedResolutions = new WeakSet<Resolution>();
+  private resolving = 0;
+  private activeJobs = 0;
+  private limit = 1;
+  private finished = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly o: EngineOptions) {
+    this.tracer = new Tracer<Attempt>(o.libc, (owner, record) => this.onRecord(owner, record), o.origin);
+    this.resolver = new Resolver(o.family, o.origin);
+  }
+
+  private get aborted(): boolean {
+    return this.o.signal?.aborted ?? false;
+  }
+
+  async run(): Promise<EngineSummary> {
+    this.limit = Math.max(1, Math.min(this.o.concurrency, fdBudget(this.o.libc)));
+    while (!this.aborted) {
+      await this.startDue();
+      if (this.aborted) break;
+      if (this.parked.size > 0) {
+        this.pollParked();
+        await yieldToEventLoop();
+        continue;
+      }
+      const wakeAt = this.nextStart();
+      if (wakeAt === null && this.resolving === 0) break; // nothing parked, scheduled or being looked up: done
+      await this.sleepUntil(wakeAt);
+    }
+    if (this.aborted) this.interrupt();
+    this.finished = true;
+    return { interrupted: this.aborted, concurrency: this.limit };
+  }
+
+  private onRecord(owner: Attempt | null, record: CallRecord): void {
+    owner?.records.push(record);
+    if (this.o.emitCalls) {
+      this.o.onEvent({ type: 'call', target: owner ? owner.job.target.index : null, peer: owner ? owner.job.peer : null, record });
+    }
+  }
+
+  // --- admitting targets and jobs -------------------------------------------------------------------------------
+
+  /** Starts every attempt that is due, while slots are free. */
+  private async startDue(): Promise<void> {
+    for (let started = 0; !this.aborted; started++) {
+      if (started > 0 && started % STARTS_PER_TURN === 0) await yieldToEventLoop();
+      const now = Date.now();
+      while (this.unresolved.length && this.unresolved[0].resolveAt <= now) this.lookUp(this.unresolved.shift()!);
+      if (this.parked.size >= this.limit) return;
+      const job = this.scheduled.length && this.scheduled[0].readyAt <= now ? this.scheduled.shift()! : this.takePending();
+      if (!job) return;
+      const outcome = await this.startAttempt(job);
+      if (outcome === 'no-fd') {
+        if (job.status === 'pending') this.pending.unshift(job);
+        else this.scheduled.unshift(job);
+        return;
+      }
+    }
+  }
+
+  private takePending(): Job | undefined {
+    if (this.o.sequential && this.activeJobs > 0) return undefined;
+    while (this.pending.length === 0 && this.admitTarget());
+    return this.pending.shift();
+  }
+
+  /** Admits the next target, if any (and if not too many lookups are under way); false when none was admitted. */
+  private admitTarget(): boolean {
+    if (!this.targetsLeft || this.resolving >= this.limit) return false;
+    const next = this.o.targets.next();
+    if (next.done) {
+      this.targetsLeft = false;
+      return false;
+    }
+    const spec = next.value;
+    const target: TargetState = { index: this.admitted++, spec, resolution: null, jobs: [], resolveAt: 0, result: null };
+    this.open.set(target.index, target);
+    if (spec.host.kind === 'address') this.addJobs(target, [spec.host.address]);
+    else this.lookUp(target);
+    return true;
+  }
+
+  private addJobs(target: TargetState, addresses: Resolution['addresses']): void {
+    target.jobs = addresses.map((address) => new Job(target, { address, port: target.spec.port }));
+    this.pending.push(...target.jobs);
+  }
+
+  private lookUp(target: TargetState): void {
+    this.resolving++;
+    void this.resolver.resolve(target.spec.host.text).then((resolution) => {
+      this.resolving--;
+      if (this.finished || this.aborted) return;
+      target.resolution = resolution;
+      if (!this.emittedResolutions.has(resolution)) {
+        this.emittedResolutions.add(resolution); // a name many targets share is shown once per lookup
+        this.o.onEvent({ type: 'resolution', target: target.index, resolution });
+      }
+      const { policy } = this.o;
+      if (resolution.addresses.length > 0) {
+        this.addJobs(target, resolution.addresses);
+      } else if (policy.kind === 'until' && Date.now() + policy.intervalMs < policy.deadline) {
+        target.resolveAt = Date.now() + policy.intervalMs; // not yet: a service that appears while we wait
+        insertBy(this.unresolved, target, (t) => t.resolveAt);
+      } else {
+        this.settle(target);
+      }
+      this.wake?.();
+    });
+  }
+
+  // --- one attempt ----------------------------------------------------------------------------------------------
+
+  /** socket(), set-up and the plan's connect() calls; the attempt is then parked, or finished. */
+  private startAttempt(job: Job): 'parked' | 'finished' | 'no-fd' | Promise<'finished'> {
+    const { plan } = this.o;
+    const attempt = new Attempt(job, job.attemptsMade + 1);
+    const socket = this.tracer.socket(attempt, job.peer, plan.setup === 'sock-nonblock');
+    if (socket.ret === -1 && (socket.errno === E.EMFILE || socket.errno === E.ENFILE) && this.parked.size > 0) {
+      this.limit = this.parked.size; // the fd limit is tighter than counted: never exceed what is in flight now
+      return 'no-fd';
+    }
+    if (job.status === 'pending') this.activeJobs++;
+    job.status = 'running';
+    job.inFlight = attempt;
+    if (socket.ret === -1) {
+      this.conclude(attempt);
+      return 'finished';
+    }
+    attempt.fd = socket.ret;
+    if (!this.setUp(attempt)) {
+      this.endAttempt(attempt);
+      return 'finished';
+    }
+    if (plan.blocks) return this.connectBlocking(attempt);
+    for (let i = 0; i < plan.connects; i++) this.noteConnect(attempt, this.tracer.connect(attempt, attempt.fd, job.peer));
+    if (!attempt.settled && plan.awaitAnswer) {
+      attempt.deadline = attemptDeadline(this.o.policy, Date.now(), this.o.timeoutMs);
+      this.parked.set(attempt.fd, attempt);
+      return 'parked';
+    }
+    this.endAttempt(attempt);
+    return 'finished';
+  }
+
+  private setUp(attempt: Attempt): boolean {
+    const { fd } = attempt;
+    const ok = (r: SysResult) => r.ret !== -1;
+    switch (this.o.plan.setup) {
+      case 'fcntl': {
+        const flags = this.tracer.fcntlGetFlags(attempt, fd);
+        if (!ok(flags) || !ok(this.tracer.fcntlSetFlags(attempt, fd, flags.ret | C.O_NONBLOCK))) return false;
+        break;
+      }
+      case 'send-timeout':
+        if (!ok(this.tracer.setSendTimeout(attempt, fd, this.o.timeoutMs))) return false;
+        break;
+      case 'sock-nonblock':
+        break;
+    }
+    return this.o.synRetries === null || ok(this.tracer.setSynCount(attempt, fd, this.o.synRetries));
+  }
+
+  private noteConnect(attempt: Attempt, result: SysResult): void {
+    const record = attempt.records[attempt.records.length - 1];
+    if (Number.isNaN(attempt.connectStartMs)) attempt.connectStartMs = record.startMs;
+    const answer = answerOf(result.errno);
+    if (answer === undefined) return;
+    if (!attempt.settled) attempt.answeredAtMs = record.startMs + record.durationUs / 1000;
+    attempt.settled = true;
+    attempt.connected ||= answer === 'connected';
+  }
+
+  /** A blocking socket: each connect() waits itself; the event loop gets a turn between calls (a signal may stop them). */
+  private async connectBlocking(attempt: Attempt): Promise<'finished'> {
+    for (let i = 0; i < this.o.plan.connects; i++) {
+      if (this.aborted) {
+        attempt.cutShort = true;
+        break;
+      }
+      this.noteConnect(attempt, this.tracer.connect(attempt, attempt.fd, attempt.job.peer));
+      await yieldToEventLoop();
+    }
+    if (this.aborted) attempt.cutShort = true; // interrupted during the last call: its answer may be EINTR's
+    this.endAttempt(attempt);
+    return 'finished';
+  }
+
+  /** One poll() over every parked attempt, up to the nearest deadline or start; then whatever it reported is finished. */
+  private pollParked(): void {
+    const now = Date.now();
+    let wakeAt = Infinity;
+    for (const attempt of this.parked.values()) wakeAt = Math.min(wakeAt, attempt.deadline);
+    if (this.parked.size < this.limit) wakeAt = Math.min(wakeAt, this.nextStart() ?? Infinity);
+    let timeoutMs = Math.max(0, wakeAt - now);
+    if (this.o.maxPollMs !== null) timeoutMs = Math.min(timeoutMs, this.o.maxPollMs);
+    if (this.resolving > 0) timeoutMs = Math.min(timeoutMs, 5); // a lookup's answer is waiting for the event loop
+    const fds = [...this.parked.keys()];
+    const owner = fds.length === 1 ? this.parked.get(fds[0])! : null; // a poll for one attempt is that attempt's call
+    const polled = this.tracer.poll(owner, fds, timeoutMs);
+    const answeredAtMs = this.tracer.elapsedMs();
+    if (polled.ret > 0) {
+      for (let i = 0; i < fds.length; i++) {
+        if (polled.revents[i] === 0) continue;
+        const attempt = this.parked.get(fds[i])!;
+        this.parked.delete(attempt.fd);
+        attempt.answeredAtMs = answeredAtMs;
+        const pending = this.tracer.socketError(attempt, attempt.fd);
+        attempt.connected = pending.ret === 0 && pending.value === 0;
+        this.endAttempt(attempt);
+      }
+    }
+    // poll() rounds its timeout up; a deadline within a millisecond of now has been waited for
+    const expired = Date.now() + 1;
+    for (const attempt of [...this.parked.values()]) {
+      if (attempt.deadline > expired) continue;
+      this.parked.delete(attempt.fd);
+      this.endAttempt(attempt);
+    }
+  }
+
+  /** getsockname() if it connected (the only way to tell a connection from a self-connect), then close(). */
+  private endAttempt(attempt: Attempt): void {
+    if (attempt.connected && !this.aborted) this.tracer.getsockname(attempt, attempt.fd);
+    this.tracer.close(attempt, attempt.fd);
+    this.conclude(attempt);
+  }
+
+  /** The attempt's verdict, and what its address does next. */
+  private conclude(attempt: Attempt): void {
+    const { job } = attempt;
+    job.inFlight = null;
+    if (this.o.keepRecords) job.records.push(...attempt.records);
+    if (attempt.cutShort) return this.endJob(job, 'interrupted', null);
+    const verdict = verdictOf(attempt.records);
+    const answered = verdict.kind !== 'timeout' && verdict.kind !== 'local-error' && attempt.answeredAtMs !== null;
+    const result: AttemptResult = { attempt: attempt.number, verdict, handshakeMs: answered ? attempt.answeredAtMs! - attempt.connectStartMs : null };
+    this.o.onEvent({ type: 'attempt', target: job.target.index, peer: job.peer, attempt: result });
+    job.lastAnswer = verdict;
+    if (verdict.kind === 'self-connect' && this.o.retrySelfConnect && !job.selfConnectRetried) {
+      job.selfConnectRetried = true; // once, on a fresh socket, under the same attempt number
+      return this.schedule(job, Date.now());
+    }
+    job.selfConnectRetried = false;
+    job.attemptsMade++;
+    job.stats.add(result);
+    if (this.o.keepRecords) job.attempts.push(result);
+    if (result.handshakeMs !== null) job.handshakeMs = result.handshakeMs;
+    const next = nextAttempt(this.o.policy, job, verdict.kind, Date.now());
+    if (next.kind === 'again') return this.aborted ? this.endJob(job, 'interrupted', null) : this.schedule(job, next.at);
+    // a wait that ran out: timed out, still naming the last answer's errno
+    this.endJob(job, 'done', next.kind === 'gave-up' ? { ...verdict, kind: 'timeout', local: null } : verdict);
+  }
+
+  private schedule(job: Job, at: number): void {
+    job.readyAt = at;
+    insertBy(this.scheduled, job, (j) => j.readyAt);
+  }
+
+  private endJob(job: Job, status: AddressStatus, verdict: Verdict | null): void {
+    if (job.status === 'running') this.activeJobs--;
+    job.status = status;
+    job.verdict = verdict;
+    this.o.onEvent({ type: 'address', target: job.target.index, result: job.result() });
+    this.settleIfDone(job.target);
+  }
+
+  // --- targets ----------------------------------------------------------------------------------------------------
+
+  /**
+   * A target is settled once each address is; while waiting, as soon as one address connected (if that is what
+   * is expected): the attempts still under way on its other addresses are then closed and reported abandoned.
+   */
+  private settleIfDone(target: TargetState): void {
+    if (target.result) return;
+    const { policy } = this.o;
+    const connected = target.jobs.some((j) => j.verdict?.kind === 'connected');
+    if (policy.kind === 'until' && connected && policy.accepts('connected')) {
+      for (const job of target.jobs) if (!job.ended) this.abandon(job);
+    }
+    if (target.jobs.every((j) => j.ended)) this.settle(target);
+  }
+
+  private abandon(job: Job): void {
+    const attempt = job.inFlight;
+    if (attempt) {
+      this.parked.delete(attempt.fd);
+      this.tracer.close(attempt, attempt.fd);
+      if (this.o.keepRecords) job.records.push(...attempt.records);
+      job.inFlight = null;
+    }
+    remove(this.scheduled, job);
+    remove(this.pending, job);
+    if (job.status === 'running') this.activeJobs--;
+    job.status = 'abandoned';
+    this.o.onEvent({ type: 'address', target: job.target.index, result: job.result() });
+  }
+
+  /** Its result, reported in order; `cut` when an abort came before it had any address to try. */
+  private settle(target: TargetState, cut = false): void {
+    const addresses = target.jobs.map((j) => j.result());
+    const interrupted = cut || addresses.some((a) => a.status === 'interrupted');
+    const verdicts = addresses.flatMap((a) => (a.verdict ? [a.verdict] : []));
+    target.result = {
+      index: target.index,
+      host: target.spec.host.text,
+      port: target.spec.port,
+      resolution: target.resolution,
+      verdict: interrupted ? null : targetVerdict(verdicts, target.resolution, this.o.accepts),
+      addresses,
+    };
+    this.reportInOrder();
+  }
+
+  /** Reports settled targets in the caller's order. */
+  private reportInOrder(): void {
+    for (let target = this.open.get(this.reported); target?.result; target = this.open.get(this.reported)) {
+      this.open.delete(this.reported++);
+      this.o.onEvent({ type: 'target', result: target.result });
+    }
+  }
+
+  /** Aborted: every open socket is closed, every unsettled address and target reported as interrupted. */
+  private interrupt(): void {
+    for (const attempt of this.parked.values()) {
+      this.tracer.close(attempt, attempt.fd);
+      attempt.cutShort = true;
+      this.conclude(attempt);
+    }
+    this.parked.clear();
+    for (const target of [...this.open.values()]) {
+      for (const job of target.jobs) if (!job.ended) this.endJob(job, 'interrupted', null);
+      if (!target.result) this.settle(target, true);
+    }
+  }
+
+  // --- time -------------------------------------------------------------------------------------------------------
+
+  /** The Date.now() time of the next scheduled start or lookup; null if none is scheduled. */
+  private nextStart(): number | null {
+    const times = [this.scheduled[0]?.readyAt, this.unresolved[0]?.resolveAt].filter((t): t is number => t !== undefined);
+    return times.length ? Math.min(...times) : null;
+  }
+
+  /** Sleeps until `at` (or, with null, until woken), a lookup's answer or an abort, whichever comes first. */
+  private sleepUntil(at: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        this.o.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = at === null ? undefined : setTimeout(done, Math.max(0, at - Date.now()));
+      this.wake = done;
+      this.o.signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Inserts into a list kept sorted by key, after any equal keys (first come, first served). */
+function insertBy<T>(list: T[], item: T, key: (item: T) => number): void {
+  let i = list.length;
+  while (i > 0 && key(list[i - 1]) > key(item)) i--;
+  list.splice(i, 0, item);
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

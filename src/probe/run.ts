@@ -1,0 +1,65 @@
+import type { Libc } from '../libc/libc';
+import { loadLibc } from '../libc/load';
+import type { Options } from '../options';
+import { runEngine, type EngineSummary } from './engine';
+import { acceptsVerdict } from './expectation';
+import { planOf, SCAN_PLAN } from './plan';
+import type { Policy } from './policy';
+import type { ProbeEvent } from './result';
+
+/** What the caller of a run wants of it beyond the options: what to keep and emit, and where events go. */
+export interface RunHooks {
+  readonly onEvent: (event: ProbeEvent) => void;
+  readonly keepRecords: boolean;
+  readonly emitCalls: boolean;
+  /** The longest a poll() may block (a live display); by default 250 ms for a scan, none for one target. */
+  readonly maxPollMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunSummary extends EngineSummary {
+  readonly backend: string;
+  readonly durationMs: number;
+}
+
+/** The policy the options ask for: wait until met, a number of fresh attempts, or one attempt. */
+function policyOf(options: Options, started: number): Policy {
+  if (options.waitMs !== null) {
+    return {
+      kind: 'until',
+      accepts: (kind) => acceptsVerdict(options.expectation, kind),
+      deadline: started + options.waitMs,
+      intervalMs: options.intervalMs,
+      timeoutMs: options.timeoutMs,
+    };
+  }
+  if (options.mode === 'fresh' && !options.scan) return { kind: 'times', count: options.count, intervalMs: options.intervalMs };
+  return { kind: 'once' };
+}
+
+/** Runs the probes the options describe, through the one engine; events go to the hooks as they happen. */
+export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = loadLibc(options.backend)): Promise<RunSummary> {
+  const origin = performance.now();
+  const started = Date.now();
+  const summary = await runEngine({
+    targets: options.targets[Symbol.iterator](),
+    libc,
+    plan: options.scan ? SCAN_PLAN : planOf(options.mode, options.repeat, options.format === 'classic'),
+    policy: policyOf(options, started),
+    accepts: (kind) => acceptsVerdict(options.expectation, kind),
+    timeoutMs: options.timeoutMs,
+    synRetries: options.synRetries,
+    family: options.family,
+    concurrency: options.scan ? options.concurrency : 1,
+    sequential: !options.scan,
+    // a single repeat, poll or blocking probe shows a self-connect as it is; many targets and retries look past it
+    retrySelfConnect: options.scan || options.mode === 'fresh',
+    maxPollMs: hooks.maxPollMs ?? (options.scan ? 250 : null),
+    keepRecords: hooks.keepRecords,
+    emitCalls: hooks.emitCalls,
+    signal: hooks.signal,
+    onEvent: hooks.onEvent,
+    origin,
+  });
+  return { ...summary, backend: libc.backend, durationMs: Date.now() - started };
+}

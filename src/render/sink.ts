@@ -1,0 +1,42 @@
+import type { Options } from '../options';
+import type { ProbeEvent } from '../probe/result';
+import type { Palette } from './palette';
+
+/** How a run begins: what the start event and the JSON document's header say. */
+export interface RunStart {
+  readonly options: Options;
+  readonly backend: string;
+  readonly startedAt: Date;
+}
+
+/** How a run ended. */
+export interface RunEnd {
+  readonly exitCode: number;
+  readonly interrupted: boolean;
+  readonly durationMs: number;
+}
+
+/**
+ * One output format: it receives the run's events (the engine drives, the sink receives) and writes them. Each
+ * sink declares what it needs, so that a run makes no more than that: kept records (a document of every call),
+ * call events (a trace), or neither (a line per target, or nothing).
+ */
+export interface Sink {
+  readonly needs: { readonly records: boolean; readonly calls: boolean };
+  /** The longest a poll() may block, for a live display; undefined leaves it to the engine. */
+  readonly maxPollMs?: number;
+  start(run: RunStart): void;
+  onEvent(event: ProbeEvent): void;
+  end(run: RunEnd): void;
+}
+
+/** Where a sink writes. */
+export interface Output {
+  /** Result text to stdout (a no-op with --quiet, or once stdout is gone). */
+  readonly write: (text: string) => void;
+  /** A line to stderr: what a C program would say there (classic), never results. */
+  readonly writeError: (line: string) => void;
+  readonly palette: Palette;
+  /** Rewrites the live progress line on a terminal's stderr; undefined when there is no such terminal. */
+  readonly progress?: (line: string | null) => void;
+}
