@@ -195,9 +195,11 @@ describe('in pipelines and CI scripts', () => {
       const targets = events.filter((e) => e.type === 'target').map((e) => e.target);
       assert.equal(targets.length, 2, 'both targets reported');
       assert.equal(targets[1].verdict.kind, 'connected');
-      assert.equal(targets[0].verdict, null);
-      assert.ok(targets[0].unfinished.attempts >= 1);
-      assert.deepEqual(events.at(-1), { schemaVersion: 1, type: 'end', exitCode: code, interrupted: true, durationMs: events.at(-1).durationMs });
+      assert.equal(targets[0].verdict, null, 'no verdict it never reached');
+      assert.equal(targets[0].addresses[0].status, 'interrupted');
+      assert.ok(targets[0].addresses[0].attempts >= 1);
+      assert.equal(targets[0].addresses[0].lastErrno, 'ECONNREFUSED');
+      assert.deepEqual(events.at(-1), { schemaVersion: 2, type: 'end', exitCode: code, interrupted: true, durationMs: events.at(-1).durationMs });
     });
   }
 });

@@ -58,8 +58,10 @@ class Attempt {
   settled = false;
   /** Stopped by an abort before its calls were all made: it has no verdict. */
   cutShort = false;
-  /** Date.now() time at which waiting for the answer stops. */
+  /** Date.now() times at which it was parked to await its answer, and at which that wait stops. */
+  parkedAt = 0;
   deadline = Infinity;
+  polled = false;
   connectStartMs = NaN;
   answeredAtMs: number | null = null;
 
@@ -281,7 +283,8 @@ class Engine {
     if (plan.blocks) return this.connectBlocking(attempt);
     for (let i = 0; i < plan.connects; i++) this.noteConnect(attempt, this.tracer.connect(attempt, attempt.fd, job.peer));
     if (!attempt.settled && plan.awaitAnswer) {
-      attempt.deadline = attemptDeadline(this.o.policy, Date.now(), this.o.timeoutMs);
+      attempt.parkedAt = Date.now();
+      attempt.deadline = attemptDeadline(this.o.policy, attempt.parkedAt, this.o.timeoutMs);
       this.parked.set(attempt.fd, attempt);
       return 'parked';
     }
@@ -334,15 +337,17 @@ class Engine {
 
   /** One poll() over every parked attempt, up to the nearest deadline or start; then whatever it reported is finished. */
   private pollParked(): void {
-    const now = Date.now();
+    const fds = [...this.parked.keys()];
+    const owner = fds.length === 1 ? this.parked.get(fds[0])! : null; // a poll for one attempt is that attempt's call
+    // an attempt's first wait is its whole timeout, as man 2 connect's poll() would be given
+    const now = owner && !owner.polled ? owner.parkedAt : Date.now();
+    if (owner) owner.polled = true;
     let wakeAt = Infinity;
     for (const attempt of this.parked.values()) wakeAt = Math.min(wakeAt, attempt.deadline);
     if (this.parked.size < this.limit) wakeAt = Math.min(wakeAt, this.nextStart() ?? Infinity);
     let timeoutMs = Math.max(0, wakeAt - now);
     if (this.o.maxPollMs !== null) timeoutMs = Math.min(timeoutMs, this.o.maxPollMs);
     if (this.resolving > 0) timeoutMs = Math.min(timeoutMs, 5); // a lookup's answer is waiting for the event loop
-    const fds = [...this.parked.keys()];
-    const owner = fds.length === 1 ? this.parked.get(fds[0])! : null; // a poll for one attempt is that attempt's call
     const polled = this.tracer.poll(owner, fds, timeoutMs);
     const answeredAtMs = this.tracer.elapsedMs();
     if (polled.ret > 0) {

@@ -13,7 +13,8 @@ function withFullFdTable(args: readonly string[]) {
 describe('no fd left for a new socket', () => {
   for (const mode of ['repeat', 'poll', 'fresh', 'blocking']) {
     it(`${mode} mode: socket() = -1 EMFILE is shown, exit 6 (local error), no socket left open`, async () => {
-      const r = await withFullFdTable(['127.0.0.1', '9', '--mode', mode, '--count', '2', '--interval', '0', '--explain']);
+      const fresh = mode === 'fresh' ? ['--count', '2', '--interval', '0'] : [];
+      const r = await withFullFdTable(['127.0.0.1', '9', '--mode', mode, ...fresh, '--explain']);
       assert.match(r.stdout, /^socket\(AF_INET, SOCK_STREAM, 0\) = -1 EMFILE \(Too many open files\) errno=24 /m);
       assert.match(r.stdout, /RLIMIT_NOFILE \(ulimit -n\)/, 'explained');
       assert.match(r.stdout, /^local error: socket\(\) failed with EMFILE$/m);
@@ -22,4 +23,11 @@ describe('no fd left for a new socket', () => {
       assert.equal(r.code, 6);
     });
   }
+
+  it('--format classic says what the C program says, where it says it: the failing socket() on stderr, nothing on stdout', async () => {
+    const r = await withFullFdTable(['127.0.0.1', '9', '--format', 'classic']);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^socket: Too many open files\n/);
+    assert.equal(r.code, 6);
+  });
 });
