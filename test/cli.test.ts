@@ -62,6 +62,13 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '-m', 'poll', '--expect-sequence', 'EINPROGRESS'], /--expect-sequence checks the connect\(\) calls of repeat or blocking mode/],
     [['127.0.0.1', '80', '--json', '--ndjson'], /choose one output format, not json and ndjson/],
     [['127.0.0.1', '80-70'], /port range must go up, not '80-70'/],
+    [['127.0.0.1', '80', '-c', '5'], /--count does nothing here: only --mode fresh makes a set number of attempts/],
+    [['127.0.0.1', '80', '-m', 'poll', '--repeat', '3'], /--repeat does nothing here: --mode poll makes one connect\(\) per socket/],
+    [['127.0.0.1', '80', '--wait', '1s', '--repeat', '3'], /--repeat does nothing here: several targets and --wait make one connect\(\) per socket/],
+    [['127.0.0.1', '80', '--interval', '1s'], /--interval does nothing here: only --mode fresh and --wait make several attempts/],
+    [['127.0.0.1', '80', '-m', 'blocking', '-i', '1s'], /--interval does nothing here/],
+    [['127.0.0.1', '80', '-t', '1s', '-f', 'classic'], /--timeout does nothing here: --format classic in repeat mode never waits for an answer/],
+    [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,EBOGUS'], /--expect-sequence takes errno names .* not 'EBOGUS'/],
   ];
   for (const [args, message] of cases) {
     it(`rejects ${JSON.stringify(args)}`, async () => {

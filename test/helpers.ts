@@ -115,8 +115,22 @@ export const NETNS_SKIP: string | false =
  * (a listener) and recorded in $BACKGROUND is killed when the command ends; the namespace vanishes with it.
  */
 export function inNetns(setup: string, command: readonly string[], mounts = false): Promise<RunResult> {
-  const script = `set -e\nBACKGROUND=\n${setup}\nset +e\n"$@"\nrc=$?\n[ -z "$BACKGROUND" ] || kill $BACKGROUND\nexit $rc`;
+  const script = `set -e\nBACKGROUND=\n${setup}\nset +e\n"$@"\nrc=$?\n[ -z "$BACKGROUND" ] || kill $BACKGROUND 2>/dev/null\nexit $rc`;
   return runCommand('unshare', ['-n', ...(mounts ? ['-m'] : []), 'sh', '-c', script, 'sh', ...command]);
+}
+
+/**
+ * A set-up snippet for inNetns: a listener on each port of `host` inside the namespace (lo must be up), in the
+ * background (killed when the command ends), waited for until the kernel lists each port as listening.
+ */
+export function netnsListeners(ports: readonly number[], host = '127.0.0.1'): string {
+  const table = host.includes(':') ? '/proc/net/tcp6' : '/proc/net/tcp';
+  const listen = ports.map((p) => `require('net').createServer().listen(${p}, '${host}');`).join(' ');
+  const ready = ports.map((p) => `grep -q ":${p.toString(16).toUpperCase().padStart(4, '0')} .* 0A " ${table}`).join(' && ');
+  return (
+    `${process.execPath} -e "${listen} setTimeout(() => process.exit(), 60000)" >/dev/null 2>&1 &\nBACKGROUND="$BACKGROUND $!"\n` +
+    `i=0; until ${ready}; do i=$((i+1)); [ $i -lt 200 ] || exit 99; sleep 0.05; done`
+  );
 }
 
 /** Set-up scripts for inNetns. */

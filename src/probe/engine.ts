@@ -118,7 +118,11 @@ function fdBudget(libc: Libc): number {
   const RESERVE = 32;
   const limit = libc.getrlimit(C.RLIMIT_NOFILE);
   const soft = limit.ret === 0 ? limit.soft : 1024;
-  return soft - readdirSync('/proc/self/fd').length - RESERVE;
+  try {
+    return soft - readdirSync('/proc/self/fd').length - RESERVE;
+  } catch {
+    return 1; // the table is full already (EMFILE): one socket at a time, and socket() will say why
+  }
 }
 
 /** Attempts started in one go before the event loop gets a turn (signals, output). */
@@ -162,7 +166,7 @@ class Engine {
   }
 
   async run(): Promise<EngineSummary> {
-    this.limit = Math.max(1, Math.min(this.o.concurrency, fdBudget(this.o.libc)));
+    this.limit = this.o.concurrency === 1 ? 1 : Math.max(1, Math.min(this.o.concurrency, fdBudget(this.o.libc)));
     while (!this.aborted) {
       await this.startDue();
       if (this.aborted) break;
@@ -282,9 +286,9 @@ class Engine {
     }
     if (plan.blocks) return this.connectBlocking(attempt);
     for (let i = 0; i < plan.connects; i++) this.noteConnect(attempt, this.tracer.connect(attempt, attempt.fd, job.peer));
-    if (!attempt.settled && plan.awaitAnswer) {
+    if (!attempt.settled && plan.awaitAnswer !== 'never') {
       attempt.parkedAt = Date.now();
-      attempt.deadline = attemptDeadline(this.o.policy, attempt.parkedAt, this.o.timeoutMs);
+      attempt.deadline = plan.awaitAnswer === 'glance' ? attempt.parkedAt : attemptDeadline(this.o.policy, attempt.parkedAt, this.o.timeoutMs);
       this.parked.set(attempt.fd, attempt);
       return 'parked';
     }

@@ -12,27 +12,32 @@ export interface Plan {
    */
   readonly setup: 'fcntl' | 'sock-nonblock' | 'send-timeout';
   readonly connects: number;
-  /** Await an answer no connect() call settled. */
-  readonly awaitAnswer: boolean;
+  /**
+   * An answer no connect() call settled: `timeout`, awaited with poll() up to the timeout; `glance`, asked for
+   * with a poll() that does not wait (the answer may already be there: on loopback the RST comes back within the
+   * connect() call); `never`, left as it is (a blocking connect() waited itself).
+   */
+  readonly awaitAnswer: 'timeout' | 'glance' | 'never';
   /** The calls hold the thread (blocking): the event loop gets a turn between them. */
   readonly blocks: boolean;
 }
 
 /**
  * The plan of one target's mode. `classic` leaves repeat mode's wait out: the seed program returns after its
- * connect() calls, and its output is what classic reproduces.
+ * connect() calls, and its output is what classic reproduces; a glance (invisible in classic output) still tells
+ * the verdict when the answer has already come.
  */
 export function planOf(mode: Mode, repeat: number, classic: boolean): Plan {
   switch (mode) {
     case 'repeat':
-      return { setup: 'fcntl', connects: repeat, awaitAnswer: !classic, blocks: false };
+      return { setup: 'fcntl', connects: repeat, awaitAnswer: classic ? 'glance' : 'timeout', blocks: false };
     case 'poll':
     case 'fresh':
-      return { setup: 'fcntl', connects: 1, awaitAnswer: true, blocks: false };
+      return { setup: 'fcntl', connects: 1, awaitAnswer: 'timeout', blocks: false };
     case 'blocking':
-      return { setup: 'send-timeout', connects: repeat, awaitAnswer: false, blocks: true };
+      return { setup: 'send-timeout', connects: repeat, awaitAnswer: 'never', blocks: true };
   }
 }
 
 /** Several targets, or --wait: one connect() on a SOCK_NONBLOCK socket, awaited with the others in one poll(). */
-export const SCAN_PLAN: Plan = { setup: 'sock-nonblock', connects: 1, awaitAnswer: true, blocks: false };
+export const SCAN_PLAN: Plan = { setup: 'sock-nonblock', connects: 1, awaitAnswer: 'timeout', blocks: false };

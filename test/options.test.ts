@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULTS, resolveOptions } from '../src/options';
+import { parseTargets } from '../src/target/parse';
+
+const one = parseTargets(['127.0.0.1:9']);
+const two = parseTargets(['127.0.0.1:9', '127.0.0.1:10']);
+
+describe('options: every default and every check in one place', () => {
+  it('defaults depend on the mode: repeat 3 connects, blocking 1; interval 1 s fresh, 250 ms waiting', () => {
+    assert.equal(resolveOptions({ targets: one }).repeat, DEFAULTS.repeat.repeat);
+    assert.equal(resolveOptions({ targets: one, mode: 'blocking' }).repeat, 1);
+    assert.equal(resolveOptions({ targets: one, mode: 'fresh' }).intervalMs, 1000);
+    assert.equal(resolveOptions({ targets: one, waitMs: 5000 }).intervalMs, 250);
+    assert.equal(resolveOptions({ targets: one, expectSequence: ['EINPROGRESS', 'ECONNREFUSED'] }).repeat, 2);
+  });
+
+  it('several targets, or a wait, make a scan', () => {
+    assert.equal(resolveOptions({ targets: one }).scan, false);
+    assert.equal(resolveOptions({ targets: two }).scan, true);
+    assert.equal(resolveOptions({ targets: one, waitMs: 100 }).scan, true);
+  });
+
+  it('an option that would do nothing in the chosen mode is refused, never ignored', () => {
+    const refused: [Parameters<typeof resolveOptions>[0], RegExp][] = [
+      [{ targets: one, count: 5 }, /count does nothing here/],
+      [{ targets: one, mode: 'poll', repeat: 2 }, /repeat does nothing here/],
+      [{ targets: one, waitMs: 100, repeat: 2 }, /repeat does nothing here/],
+      [{ targets: one, intervalMs: 10 }, /intervalMs does nothing here/],
+      [{ targets: one, format: 'classic', timeoutMs: 10 }, /timeoutMs does nothing here/],
+      [{ targets: two, mode: 'fresh' }, /mode fresh probes one target/],
+    ];
+    for (const [input, message] of refused) assert.throws(() => resolveOptions(input), { name: 'UsageError', message });
+  });
+
+  it('an option that acts is accepted', () => {
+    assert.doesNotThrow(() => resolveOptions({ targets: one, mode: 'fresh', count: 2, intervalMs: 0 }));
+    assert.doesNotThrow(() => resolveOptions({ targets: one, waitMs: 100, intervalMs: 10 }));
+    assert.doesNotThrow(() => resolveOptions({ targets: one, mode: 'poll', format: 'classic', timeoutMs: 10 }));
+  });
+
+  it('names the option as the caller spells it', () => {
+    assert.throws(() => resolveOptions({ targets: one, count: 5 }, (n) => (n === 'count' ? '--count' : `--${n}`)), /^UsageError: --count does nothing/);
+  });
+});
