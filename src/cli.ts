@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { UnsupportedPlatformError } from './libc/constants';
 import { BACKENDS, type BackendName } from './libc/load';
 import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
 import { EXPECTATION_NOT_MET } from './probe/expectation';
@@ -243,7 +244,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return await runWired(toOptions(program.args, options), Boolean(options.quiet), useColour(options.color));
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
-    if (error instanceof Error && error.name === 'UnsupportedPlatformError') {
+    if (error instanceof UnsupportedPlatformError) {
       return fail(error.message, EXIT_CODES['local-error']);
     }
     throw error;

@@ -70,20 +70,21 @@ const TABLE: Readonly<Record<string, PlatformConstants>> = {
   'linux-arm64': LINUX_64,
 };
 
+/** Raised before any libc call on a platform whose constants connprobe does not know (exit 6 in the CLI). */
 export class UnsupportedPlatformError extends Error {
   override name = 'UnsupportedPlatformError';
 }
 
-export function constantsFor(platform: string, arch: string): PlatformConstants {
+/** The constants of a platform, or why there are none: an error value, never thrown at import. */
+export function constantsFor(platform: string, arch: string): PlatformConstants | UnsupportedPlatformError {
   const key = `${platform}-${arch}`;
-  const found = TABLE[key];
-  if (!found) {
-    throw new UnsupportedPlatformError(
-      `connprobe knows the C constants of ${Object.keys(TABLE).join(' and ')} only, not ${key}`,
-    );
-  }
-  return found;
+  return TABLE[key] ?? new UnsupportedPlatformError(`connprobe knows the C constants of ${Object.keys(TABLE).join(' and ')} only, not ${key}`);
 }
 
-/** The constants of the platform this process runs on. */
-export const C: PlatformConstants = constantsFor(process.platform, process.arch);
+const HERE = constantsFor(process.platform, process.arch);
+
+/** Why libc cannot be called on this platform, or null: loadLibc() checks it before any call. */
+export const unsupportedPlatform: UnsupportedPlatformError | null = HERE instanceof UnsupportedPlatformError ? HERE : null;
+
+/** The constants of the platform this process runs on (none where it is unsupported: no call is made there). */
+export const C: PlatformConstants = HERE instanceof UnsupportedPlatformError ? ({} as PlatformConstants) : HERE;

@@ -79,11 +79,18 @@ class Job implements PolicyProgress {
   verdict: Verdict | null = null;
   lastAnswer: Verdict | null = null;
   handshakeMs: number | null = null;
-  readonly stats = new StatsAccumulator();
-  readonly attempts: AttemptResult[] = [];
-  readonly records: CallRecord[] = [];
+  /** Made when the first attempt concludes: nothing but what a handshake needs lives while it is in flight. */
+  stats: StatsAccumulator | null = null;
+  /** The result once reported (an address event), so that its target reuses it: a sweep allocates it once. */
+  reported: AddressResult | null = null;
 
-  constructor(readonly target: TargetState, readonly peer: Endpoint) {}
+  constructor(
+    readonly target: TargetState,
+    readonly peer: Endpoint,
+    /** Kept only when records are (shared empty arrays otherwise: a sweep makes none per address). */
+    readonly attempts: AttemptResult[],
+    readonly records: CallRecord[],
+  ) {}
 
   get ended(): boolean {
     return this.status === 'done' || this.status === 'abandoned' || this.status === 'interrupted';
@@ -96,7 +103,7 @@ class Job implements PolicyProgress {
       verdict: this.verdict,
       lastAnswer: this.lastAnswer,
       handshakeMs: this.verdict?.kind === 'timeout' ? null : this.handshakeMs,
-      stats: this.stats.result(),
+      stats: (this.stats ?? new StatsAccumulator()).result(),
       attempts: this.attempts,
       records: this.records,
     };
@@ -124,6 +131,9 @@ function fdBudget(libc: Libc): number {
     return 1; // the table is full already (EMFILE): one socket at a time, and socket() will say why
   }
 }
+
+/** Never written: what an address keeps of its records and attempts when they are not kept. */
+const NONE: never[] = [];
 
 /** Attempts started in one go before the event loop gets a turn (signals, output). */
 const STARTS_PER_TURN = 512;
@@ -202,7 +212,8 @@ class Engine {
       if (this.parked.size >= this.limit) return;
       const job = this.scheduled.length && this.scheduled[0].readyAt <= now ? this.scheduled.shift()! : this.takePending();
       if (!job) return;
-      const outcome = await this.startAttempt(job);
+      const starting = this.startAttempt(job);
+      const outcome = starting instanceof Promise ? await starting : starting; // only a blocking plan awaits
       if (outcome === 'no-fd') {
         if (job.status === 'pending') this.pending.unshift(job);
         else this.scheduled.unshift(job);
@@ -234,8 +245,12 @@ class Engine {
   }
 
   private addJobs(target: TargetState, addresses: Resolution['addresses']): void {
-    target.jobs = addresses.map((address) => new Job(target, { address, port: target.spec.port }));
-    this.pending.push(...target.jobs);
+    const keep = this.o.keepRecords;
+    for (const address of addresses) {
+      const job = new Job(target, { address, port: target.spec.port }, keep ? [] : NONE, keep ? [] : NONE);
+      target.jobs.push(job);
+      this.pending.push(job);
+    }
   }
 
   private lookUp(target: TargetState): void {
@@ -398,7 +413,7 @@ class Engine {
     }
     job.selfConnectRetried = false;
     job.attemptsMade++;
-    job.stats.add(result);
+    (job.stats ??= new StatsAccumulator()).add(result);
     if (this.o.keepRecords) job.attempts.push(result);
     if (result.handshakeMs !== null) job.handshakeMs = result.handshakeMs;
     const next = nextAttempt(this.o.policy, job, verdict.kind, Date.now());
@@ -416,7 +431,7 @@ class Engine {
     if (job.status === 'running') this.activeJobs--;
     job.status = status;
     job.verdict = verdict;
-    this.o.onEvent({ type: 'address', target: job.target.index, result: job.result() });
+    this.report(job);
     this.settleIfDone(job.target);
   }
 
@@ -448,14 +463,25 @@ class Engine {
     remove(this.pending, job);
     if (job.status === 'running') this.activeJobs--;
     job.status = 'abandoned';
-    this.o.onEvent({ type: 'address', target: job.target.index, result: job.result() });
+    this.report(job);
+  }
+
+  private report(job: Job): void {
+    job.reported = job.result();
+    this.o.onEvent({ type: 'address', target: job.target.index, result: job.reported });
   }
 
   /** Its result, reported in order; `cut` when an abort came before it had any address to try. */
   private settle(target: TargetState, cut = false): void {
-    const addresses = target.jobs.map((j) => j.result());
-    const interrupted = cut || addresses.some((a) => a.status === 'interrupted');
-    const verdicts = addresses.flatMap((a) => (a.verdict ? [a.verdict] : []));
+    const addresses: AddressResult[] = [];
+    const verdicts: Verdict[] = [];
+    let interrupted = cut;
+    for (const job of target.jobs) {
+      const address = job.reported ?? job.result();
+      addresses.push(address);
+      if (address.verdict) verdicts.push(address.verdict);
+      interrupted ||= address.status === 'interrupted';
+    }
     target.result = {
       index: target.index,
       host: target.spec.host.text,
