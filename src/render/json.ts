@@ -49,7 +49,7 @@ function addressDocument(address: AddressResult, withStats: boolean): AddressDoc
     lastAnswer: address.lastAnswer,
     attempts: address.stats.attempts,
     handshakeMs: address.handshakeMs,
-    lastErrno: address.lastAnswer?.errnoName ?? null,
+    lastErrno: address.lastAnswer && address.lastAnswer.kind !== 'connected' ? address.lastAnswer.errnoName : null,
     stats: withStats ? address.stats : null,
     records: address.records,
   };
