@@ -185,36 +185,54 @@ function keepHeapTight(): void {
 }
 
 /**
+ * What became of stdout, for every output (help, errors, results): a closed pipe (`| head -1`) ends output quietly
+ * with 141; any other failed write (`> /dev/full`: ENOSPC) is one line on stderr and exit 6. The run in progress,
+ * if any, is stopped either way.
+ */
+const stdout = {
+  failedWith: undefined as number | undefined,
+  onFailure: () => {},
+  watch(): void {
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (stdout.failedWith !== undefined) return;
+      if (error.code === 'EPIPE') {
+        stdout.failedWith = BROKEN_PIPE_EXIT;
+      } else {
+        stdout.failedWith = EXIT_CODES['local-error'];
+        process.stderr.write(`connprobe: cannot write the output: ${error.code ?? error.message}\n`);
+      }
+      process.exitCode = stdout.failedWith;
+      stdout.onFailure();
+    });
+  },
+};
+
+/**
  * Wires the process to a run: SIGINT / SIGTERM abort it (sockets are closed, what was learned is printed, exit
- * 130 / 143; a second signal exits at once); a stdout closed early (`| head -1`) stops it quietly with 141.
+ * 130 / 143; a second signal exits at once); a stdout that fails stops it (see `stdout`).
  */
 async function runWired(options: Options, quiet: boolean, colour: boolean): Promise<number> {
   const { run } = require('./run') as typeof import('./run');
   const palettes = require('./render/palette') as typeof import('./render/palette');
   const controller = new AbortController();
   let interruptedBy: keyof typeof SIGNAL_EXIT | undefined;
-  let stdoutClosed = false;
   const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
     if (interruptedBy) process.exit(SIGNAL_EXIT[signal]);
     interruptedBy = signal;
     controller.abort();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    stdoutClosed = true;
-    controller.abort();
-  });
+  stdout.onFailure = () => controller.abort();
   const long = options.targets.length > LONG_RUN || (options.mode === 'fresh' && options.count > LONG_RUN);
   if (long && options.format !== 'json') keepHeapTight();
   const progressOn = !quiet && Boolean(process.stderr.isTTY);
   try {
     const finalExitCode = (code: number) =>
-      stdoutClosed ? BROKEN_PIPE_EXIT : interruptedBy ? SIGNAL_EXIT[interruptedBy] : code;
+      stdout.failedWith ?? (interruptedBy ? SIGNAL_EXIT[interruptedBy] : code);
     return await run(options, {
       quiet,
       write: (text) => {
-        if (!stdoutClosed) process.stdout.write(text);
+        if (stdout.failedWith === undefined) process.stdout.write(text);
       },
       writeError: (line) => process.stderr.write(`${line}\n`),
       palette: colour ? palettes.colourPalette() : palettes.PLAIN,
@@ -252,9 +270,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 }
 
 export function main(argv: readonly string[]): void {
+  stdout.watch();
   runCli(argv).then(
     (code) => {
-      process.exitCode = code;
+      process.exitCode = stdout.failedWith ?? code;
     },
     (error: unknown) => {
       // a bug, not a user error: one line, and the stack only on request

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, closedPort, runCli, runCommand, serverForSuite, startListener } from './helpers';
+import { CLI, closedPort, ROOT, runCli, runCommand, serverForSuite, startListener } from './helpers';
 
 describe('bad input: one line on stderr naming the problem, exit code 2, no stack trace', () => {
   const cases: [string[], RegExp][] = [
@@ -179,6 +180,25 @@ describe('in pipelines and CI scripts', () => {
     const r = await runCommand('sh', ['-c', `(${command}) | head -1`]);
     assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
     assert.match(r.stderr, /^exit=(0|1|141)\n$/, 'exits quietly, with nothing on stderr');
+  });
+
+  it('--help | head -1 ends quietly (141), and a failed write (> /dev/full) is one line and exit 6', async () => {
+    const piped = await runCommand('sh', ['-c', `${process.execPath} ${CLI} --help | head -1`]);
+    assert.match(piped.stdout, /^Usage: connprobe [^\n]*\n$/);
+    assert.equal(piped.stderr, '', 'no EPIPE, no stack trace');
+    for (const args of [['--help'], ['127.0.0.1', String(await closedPort())]]) {
+      const full = await runCommand('sh', ['-c', `exec ${process.execPath} ${CLI} ${args.join(' ')} > /dev/full`]);
+      assert.equal(full.code, 6, args.join(' '));
+      assert.equal(full.stderr, 'connprobe: cannot write the output: ENOSPC\n');
+    }
+  });
+
+  it('the package itself can be required: main and types name what the build makes', () => {
+    const { probe, probeConcurrently } = require(ROOT);
+    assert.equal(typeof probe, 'function');
+    assert.equal(typeof probeConcurrently, 'function');
+    const pkg = require(`${ROOT}/package.json`);
+    assert.ok(existsSync(join(ROOT, pkg.types)), pkg.types);
   });
 
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
