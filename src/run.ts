@@ -1,6 +1,6 @@
 import { loadLibc } from './libc/load';
 import type { Options } from './options';
-import { ExitCodeTally, meets } from './probe/expectation';
+import { ExitCodeTally, targetMeets } from './probe/expectation';
 import { runProbe } from './probe/run';
 import type { Output, Sink } from './render/sink';
 
@@ -49,7 +49,7 @@ export async function run(options: Options, io: RunIo): Promise<number> {
       onEvent: (event) => {
         if (event.type === 'target') {
           const { result } = event;
-          tally.add({ verdict: result.verdict, met: meets({ verdict: result.verdict, records: result.addresses[0]?.records ?? [] }, options.expectation) });
+          tally.add({ verdict: result.verdict, met: targetMeets(result, options.expectation) });
         }
         sink.onEvent(event);
       },

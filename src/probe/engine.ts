@@ -313,7 +313,6 @@ class Engine {
 
   private setUp(attempt: Attempt): boolean {
     const { fd } = attempt;
-    const ok = (r: SysResult) => r.ret !== -1;
     switch (this.o.plan.setup) {
       case 'fcntl': {
         const flags = this.tracer.fcntlGetFlags(attempt, fd);
@@ -519,8 +518,10 @@ class Engine {
 
   /** The Date.now() time of the next scheduled start or lookup; null if none is scheduled. */
   private nextStart(): number | null {
-    const times = [this.scheduled[0]?.readyAt, this.unresolved[0]?.resolveAt].filter((t): t is number => t !== undefined);
-    return times.length ? Math.min(...times) : null;
+    const start = this.scheduled.length ? this.scheduled[0].readyAt : Infinity;
+    const lookUp = this.unresolved.length ? this.unresolved[0].resolveAt : Infinity;
+    const next = Math.min(start, lookUp);
+    return next === Infinity ? null : next;
   }
 
   /** Sleeps until `at` (or, with null, until woken), a lookup's answer or an abort, whichever comes first. */
@@ -538,6 +539,8 @@ class Engine {
     });
   }
 }
+
+const ok = (result: SysResult) => result.ret !== -1;
 
 /** Inserts into a list kept sorted by key, after any equal keys (first come, first served). */
 function insertBy<T>(list: T[], item: T, key: (item: T) => number): void {

@@ -42,6 +42,11 @@ export function meets(target: TargetOutcome, expectation: Expectation): boolean 
   return acceptsVerdict(expectation, target.verdict.kind);
 }
 
+/** Whether a target met the expectation: its verdict, and (for --expect-sequence) its first address's calls. */
+export function targetMeets(target: { verdict: Verdict | null; addresses: readonly { records: readonly CallRecord[] }[] }, expectation: Expectation): boolean {
+  return meets({ verdict: target.verdict, records: target.addresses[0]?.records ?? [] }, expectation);
+}
+
 /**
  * The run's exit code, tallied target by target (a sweep need not keep its targets). 0 when every target met the
  * expectation (with `any`, at least one). Otherwise: 8 when an --expect or --expect-sequence was given; else the

@@ -6,6 +6,7 @@ import { acceptsVerdict } from './expectation';
 import { planOf, SCAN_PLAN } from './plan';
 import type { Policy } from './policy';
 import type { ProbeEvent } from './result';
+import type { VerdictKind } from './verdict';
 
 /** What the caller of a run wants of it beyond the options: what to keep and emit, and where events go. */
 export interface RunHooks {
@@ -23,11 +24,11 @@ export interface RunSummary extends EngineSummary {
 }
 
 /** The policy the options ask for: wait until met, a number of fresh attempts, or one attempt. */
-function policyOf(options: Options, started: number): Policy {
+function policyOf(options: Options, accepts: (kind: VerdictKind) => boolean, started: number): Policy {
   if (options.waitMs !== null) {
     return {
       kind: 'until',
-      accepts: (kind) => acceptsVerdict(options.expectation, kind),
+      accepts,
       deadline: started + options.waitMs,
       intervalMs: options.intervalMs,
       timeoutMs: options.timeoutMs,
@@ -41,12 +42,13 @@ function policyOf(options: Options, started: number): Policy {
 export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = loadLibc(options.backend)): Promise<RunSummary> {
   const origin = performance.now();
   const started = Date.now();
+  const accepts = (kind: VerdictKind) => acceptsVerdict(options.expectation, kind);
   const summary = await runEngine({
     targets: options.targets[Symbol.iterator](),
     libc,
     plan: options.scan ? SCAN_PLAN : planOf(options.mode, options.repeat, options.format === 'classic'),
-    policy: policyOf(options, started),
-    accepts: (kind) => acceptsVerdict(options.expectation, kind),
+    policy: policyOf(options, accepts, started),
+    accepts,
     timeoutMs: options.timeoutMs,
     synRetries: options.synRetries,
     family: options.family,

@@ -1,7 +1,7 @@
 import { formatAddress, type IpAddress } from '../net/address';
 import type { Endpoint } from '../net/endpoint';
 import type { Options } from '../options';
-import { meets, type Expectation } from '../probe/expectation';
+import { targetMeets, type Expectation } from '../probe/expectation';
 import type { CallRecord } from '../probe/record';
 import type { AddressResult, AddressStatus, ProbeEvent, TargetResult } from '../probe/result';
 import type { AttemptStats } from '../probe/stats';
@@ -62,7 +62,7 @@ export function targetDocument(target: TargetResult, expectation: Expectation, w
     port: target.port,
     resolution: target.resolution,
     verdict: target.verdict,
-    met: meets({ verdict: target.verdict, records: target.addresses[0]?.records ?? [] }, expectation),
+    met: targetMeets(target, expectation),
     addresses: target.addresses.map((a) => addressDocument(a, withStats)),
   };
 }
