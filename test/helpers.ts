@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before } from 'node:test';
@@ -156,4 +157,21 @@ export function serverForSuite(start: () => Promise<{ port: number; close(): Pro
       return server!.port;
     },
   };
+}
+
+/**
+ * Resolves once process `pid` runs Node (a wrapper such as `unshare ... sh -c 'exec ...'` has exec'd it) and
+ * catches `signal` (/proc's SigCgt mask), so that a test's signal is handled rather than killing a process still
+ * starting on a busy machine. Bounded: rejects after 10 s.
+ */
+export async function signalHandled(pid: number, signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+  const bit = 1n << BigInt(osConstants.signals[signal] - 1);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const status = readlinkSync(`/proc/${pid}/exe`) === process.execPath ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);
+    if (caught && (BigInt(`0x${caught[1]}`) & bit) !== 0n) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process ${pid} did not install a ${signal} handler within 10 s`);
 }

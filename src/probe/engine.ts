@@ -12,7 +12,7 @@ import type { CallRecord } from './record';
 import type { AddressResult, AddressStatus, AttemptResult, ProbeEvent, TargetResult } from './result';
 import { StatsAccumulator } from './stats';
 import { Tracer } from './trace';
-import { answerOf, targetVerdict, verdictOf, type Verdict, type VerdictKind } from './verdict';
+import { targetVerdict, VerdictFold, type Verdict, type VerdictKind } from './verdict';
 
 export interface EngineOptions {
   /** Pulled one at a time, as slots free up: a long list is never expanded into jobs up front. */
@@ -51,11 +51,9 @@ export interface EngineSummary {
 
 /** One socket's life: its calls, its fd while open, and when its answer came. */
 class Attempt {
-  readonly records: CallRecord[] = [];
+  /** The answer so far, folded call by call. */
+  readonly verdict = new VerdictFold();
   fd = -1;
-  connected = false;
-  /** A connect() or SO_ERROR gave the answer (connected, refused, ...), so no wait is needed. */
-  settled = false;
   /** Stopped by an abort before its calls were all made: it has no verdict. */
   cutShort = false;
   /** Date.now() times at which it was parked to await its answer, and at which that wait stops. */
@@ -65,7 +63,21 @@ class Attempt {
   connectStartMs = NaN;
   answeredAtMs: number | null = null;
 
-  constructor(readonly job: Job, readonly number: number) {}
+  constructor(
+    readonly job: Job,
+    readonly number: number,
+    /** Kept only when records are (a shared empty array otherwise). */
+    readonly records: CallRecord[],
+  ) {}
+
+  /** A connect() or SO_ERROR gave the answer (connected, refused, ...), so no wait is needed. */
+  get settled(): boolean {
+    return this.verdict.answer !== undefined;
+  }
+
+  get connected(): boolean {
+    return this.verdict.answer === 'connected';
+  }
 }
 
 /** One address of a target, tried as its policy says. */
@@ -167,7 +179,8 @@ class Engine {
   private wake: (() => void) | null = null;
 
   constructor(private readonly o: EngineOptions) {
-    this.tracer = new Tracer<Attempt>(o.libc, (owner, record) => this.onRecord(owner, record), o.origin);
+    const wantsRecords = o.keepRecords || o.emitCalls;
+    this.tracer = new Tracer<Attempt>(o.libc, wantsRecords ? (owner, record) => this.onRecord(owner, record) : null, o.origin);
     this.resolver = new Resolver(o.family, o.origin);
   }
 
@@ -195,7 +208,7 @@ class Engine {
   }
 
   private onRecord(owner: Attempt | null, record: CallRecord): void {
-    owner?.records.push(record);
+    if (owner && this.o.keepRecords) owner.records.push(record);
     if (this.o.emitCalls) {
       this.o.onEvent({ type: 'call', target: owner ? owner.job.target.index : null, peer: owner ? owner.job.peer : null, record });
     }
@@ -281,7 +294,7 @@ class Engine {
   /** socket(), set-up and the plan's connect() calls; the attempt is then parked, or finished. */
   private startAttempt(job: Job): 'parked' | 'finished' | 'no-fd' | Promise<'finished'> {
     const { plan } = this.o;
-    const attempt = new Attempt(job, job.attemptsMade + 1);
+    const attempt = new Attempt(job, job.attemptsMade + 1, this.o.keepRecords ? [] : NONE);
     const socket = this.tracer.socket(attempt, job.peer, plan.setup === 'sock-nonblock');
     if (socket.ret === -1 && (socket.errno === E.EMFILE || socket.errno === E.ENFILE) && this.parked.size > 0) {
       this.limit = this.parked.size; // the fd limit is tighter than counted: never exceed what is in flight now
@@ -300,7 +313,7 @@ class Engine {
       return 'finished';
     }
     if (plan.blocks) return this.connectBlocking(attempt);
-    for (let i = 0; i < plan.connects; i++) this.noteConnect(attempt, this.tracer.connect(attempt, attempt.fd, job.peer));
+    for (let i = 0; i < plan.connects; i++) this.connect(attempt);
     if (!attempt.settled && plan.awaitAnswer !== 'never') {
       attempt.parkedAt = Date.now();
       attempt.deadline = plan.awaitAnswer === 'glance' ? attempt.parkedAt : attemptDeadline(this.o.policy, attempt.parkedAt, this.o.timeoutMs);
@@ -328,14 +341,13 @@ class Engine {
     return this.o.synRetries === null || ok(this.tracer.setSynCount(attempt, fd, this.o.synRetries));
   }
 
-  private noteConnect(attempt: Attempt, result: SysResult): void {
-    const record = attempt.records[attempt.records.length - 1];
-    if (Number.isNaN(attempt.connectStartMs)) attempt.connectStartMs = record.startMs;
-    const answer = answerOf(result.errno);
-    if (answer === undefined) return;
-    if (!attempt.settled) attempt.answeredAtMs = record.startMs + record.durationUs / 1000;
-    attempt.settled = true;
-    attempt.connected ||= answer === 'connected';
+  /** connect(), timed: the handshake starts with the first call and is answered by the first that settles it. */
+  private connect(attempt: Attempt): void {
+    const settledBefore = attempt.settled;
+    this.tracer.connect(attempt, attempt.fd, attempt.job.peer);
+    const { lastStartMs, lastDurationUs } = this.tracer;
+    if (Number.isNaN(attempt.connectStartMs)) attempt.connectStartMs = lastStartMs;
+    if (!settledBefore && attempt.settled) attempt.answeredAtMs = lastStartMs + lastDurationUs / 1000;
   }
 
   /** A blocking socket: each connect() waits itself; the event loop gets a turn between calls (a signal may stop them). */
@@ -345,7 +357,7 @@ class Engine {
         attempt.cutShort = true;
         break;
       }
-      this.noteConnect(attempt, this.tracer.connect(attempt, attempt.fd, attempt.job.peer));
+      this.connect(attempt);
       await yieldToEventLoop();
     }
     if (this.aborted) attempt.cutShort = true; // interrupted during the last call: its answer may be EINTR's
@@ -374,8 +386,7 @@ class Engine {
         const attempt = this.parked.get(fds[i])!;
         this.parked.delete(attempt.fd);
         attempt.answeredAtMs = answeredAtMs;
-        const pending = this.tracer.socketError(attempt, attempt.fd);
-        attempt.connected = pending.ret === 0 && pending.value === 0;
+        this.tracer.socketError(attempt, attempt.fd);
         this.endAttempt(attempt);
       }
     }
@@ -401,7 +412,7 @@ class Engine {
     job.inFlight = null;
     if (this.o.keepRecords) job.records.push(...attempt.records);
     if (attempt.cutShort) return this.endJob(job, 'interrupted', null);
-    const verdict = verdictOf(attempt.records);
+    const verdict = attempt.verdict.verdict();
     const answered = verdict.kind !== 'timeout' && verdict.kind !== 'local-error' && attempt.answeredAtMs !== null;
     const result: AttemptResult = { attempt: attempt.number, verdict, handshakeMs: answered ? attempt.answeredAtMs! - attempt.connectStartMs : null };
     this.o.onEvent({ type: 'attempt', target: job.target.index, peer: job.peer, attempt: result });

@@ -4,31 +4,41 @@ import { errnoName } from '../libc/errno';
 import type { Libc, SysResult } from '../libc/libc';
 import type { Endpoint } from '../net/endpoint';
 import type { CallRecord, CallResult } from './record';
+import type { VerdictFold } from './verdict';
 
 type Detail = CallRecord extends infer R ? (R extends CallResult ? Omit<R, keyof CallResult> : never) : never;
 
-/** Whom a call is made for: an attempt (its number is stamped on the record), or null for the shared poll. */
+/** Whom a call is made for: an attempt (its number is stamped on the record, its verdict folds the answer). */
 export interface CallOwner {
   readonly number: number;
+  readonly verdict: VerdictFold;
 }
 
 /** Receives each record as soon as its call returns, with the attempt it belongs to (null: the shared poll). */
 export type RecordSink<O extends CallOwner> = (owner: O | null, record: CallRecord) => void;
 
 /**
- * The libc calls a probe makes, each one turned into a CallRecord handed to the sink as soon as it returns, with
- * the attempt it was made for: there is no "current attempt" to set or forget. Nothing here prints; the records
- * are the single source of truth for every verdict and every output.
+ * The libc calls a probe makes. Each answer is folded into its attempt's verdict as the call returns, and, when
+ * records are wanted, turned into a CallRecord handed to the sink with the attempt it was made for: there is no
+ * "current attempt" to set or forget. Without a sink (a quiet sweep, one line per target) no record is made at all.
+ * Nothing here prints.
  */
 export class Tracer<O extends CallOwner> {
   private readonly messages = new Map<number, string>();
+  /** When the last call started, in ms since the origin, and how long it took, in us: handshakes are timed by them. */
+  lastStartMs = 0;
+  lastDurationUs = 0;
+  private readonly recording: boolean;
 
   constructor(
     readonly libc: Libc,
-    private readonly sink: RecordSink<O>,
+    /** null: no records are wanted. */
+    private readonly sink: RecordSink<O> | null,
     /** performance.now() when the run started: every record's startMs counts from it. */
     private readonly origin: number,
-  ) {}
+  ) {
+    this.recording = sink !== null;
+  }
 
   /** Milliseconds since the origin, the time base of every record's startMs. */
   elapsedMs(): number {
@@ -45,102 +55,104 @@ export class Tracer<O extends CallOwner> {
     return text;
   }
 
-  private trace<R extends SysResult>(owner: O | null, invoke: () => R, describe: (result: R) => Detail): R {
-    const start = performance.now();
-    const result = invoke();
+  /** Notes a call's times and, if records are wanted, makes its record (`detail` is null when they are not). */
+  private finish(owner: O | null, start: number, result: SysResult, detail: Detail | null): void {
     const end = performance.now();
+    this.lastStartMs = start - this.origin;
+    this.lastDurationUs = (end - start) * 1000;
+    if (detail === null || this.sink === null) return;
     // filled in place rather than spread: this runs for every call of a 65,535-port sweep
-    const record = describe(result) as Detail & { -readonly [K in keyof CallResult]: CallResult[K] };
+    const record = detail as Detail & { -readonly [K in keyof CallResult]: CallResult[K] };
     record.attempt = owner === null ? 0 : owner.number;
     record.ret = result.ret;
     record.errno = result.errno;
     record.errnoName = result.errno ? errnoName(result.errno) : null;
     record.strerror = this.strerror(result.errno);
-    record.startMs = start - this.origin;
-    record.durationUs = (end - start) * 1000;
+    record.startMs = this.lastStartMs;
+    record.durationUs = this.lastDurationUs;
     this.sink(owner, record as CallRecord);
-    return result;
   }
 
   /** socket(family, SOCK_STREAM[|SOCK_NONBLOCK], 0) */
   socket(owner: O, endpoint: Endpoint, nonblocking: boolean): SysResult {
     const domain = endpoint.address.family === 4 ? C.AF_INET : C.AF_INET6;
-    const type = C.SOCK_STREAM | (nonblocking ? C.SOCK_NONBLOCK : 0);
-    return this.trace(
-      owner,
-      () => this.libc.socket(domain, type, 0),
-      () => ({
-        call: 'socket',
-        family: familyName(endpoint.address.family),
-        type: nonblocking ? 'SOCK_STREAM|SOCK_NONBLOCK' : 'SOCK_STREAM',
-        protocol: 0,
-      }),
-    );
+    const start = performance.now();
+    const r = this.libc.socket(domain, C.SOCK_STREAM | (nonblocking ? C.SOCK_NONBLOCK : 0), 0);
+    owner.verdict.setUpCall('socket', r.ret, r.errno);
+    this.finish(owner, start, r, this.recording ? {
+      call: 'socket',
+      family: familyName(endpoint.address.family),
+      type: nonblocking ? 'SOCK_STREAM|SOCK_NONBLOCK' : 'SOCK_STREAM',
+      protocol: 0,
+    } : null);
+    return r;
   }
 
   fcntlGetFlags(owner: O, fd: number): SysResult {
-    return this.trace(
-      owner,
-      () => this.libc.fcntl(fd, C.F_GETFL, 0),
-      (r) => ({ call: 'fcntl', fd, cmd: 'F_GETFL', ...(r.ret >= 0 ? { returnedFlags: describeFileFlags(r.ret) } : {}) }),
-    );
+    const start = performance.now();
+    const r = this.libc.fcntl(fd, C.F_GETFL, 0);
+    owner.verdict.setUpCall('fcntl', r.ret, r.errno);
+    this.finish(owner, start, r, this.recording ? { call: 'fcntl', fd, cmd: 'F_GETFL', ...(r.ret >= 0 ? { returnedFlags: describeFileFlags(r.ret) } : {}) } : null);
+    return r;
   }
 
   fcntlSetFlags(owner: O, fd: number, flags: number): SysResult {
-    return this.trace(
-      owner,
-      () => this.libc.fcntl(fd, C.F_SETFL, flags),
-      () => ({ call: 'fcntl', fd, cmd: 'F_SETFL', flags: describeFileFlags(flags) }),
-    );
+    const start = performance.now();
+    const r = this.libc.fcntl(fd, C.F_SETFL, flags);
+    owner.verdict.setUpCall('fcntl', r.ret, r.errno);
+    this.finish(owner, start, r, this.recording ? { call: 'fcntl', fd, cmd: 'F_SETFL', flags: describeFileFlags(flags) } : null);
+    return r;
   }
 
   connect(owner: O, fd: number, peer: Endpoint): SysResult {
-    return this.trace(
-      owner,
-      () => this.libc.connect(fd, peer),
-      (r) => ({ call: 'connect', fd, peer, addrlen: r.addrlen }),
-    );
+    const start = performance.now();
+    const r = this.libc.connect(fd, peer);
+    owner.verdict.connect(peer, r.errno);
+    this.finish(owner, start, r, this.recording ? { call: 'connect', fd, peer, addrlen: r.addrlen } : null);
+    return r;
   }
 
   close(owner: O, fd: number): SysResult {
-    return this.trace(owner, () => this.libc.close(fd), () => ({ call: 'close', fd }));
+    const start = performance.now();
+    const r = this.libc.close(fd);
+    this.finish(owner, start, r, this.recording ? { call: 'close', fd } : null);
+    return r;
   }
 
   /** poll() on fds for POLLOUT: writable means the handshake finished, one way or the other. */
   poll(owner: O | null, fds: readonly number[], timeoutMs: number): { ret: number; errno: number; revents: readonly number[] } {
-    return this.trace(
-      owner,
-      () => this.libc.poll(fds, C.POLLOUT, timeoutMs),
-      (r) => ({ call: 'poll', fds: fds.map((fd, i) => ({ fd, events: 'POLLOUT', revents: r.revents[i] })), timeoutMs }),
-    );
+    const start = performance.now();
+    const r = this.libc.poll(fds, C.POLLOUT, timeoutMs);
+    this.finish(owner, start, r, this.recording ? { call: 'poll', fds: fds.map((fd, i) => ({ fd, events: 'POLLOUT', revents: r.revents[i] })), timeoutMs } : null);
+    return r;
   }
 
   /** getsockopt(SOL_SOCKET, SO_ERROR): the pending error of the socket, which reading also clears. */
   socketError(owner: O, fd: number): { ret: number; errno: number; value: number } {
-    return this.trace(
-      owner,
-      () => this.libc.getsockoptInt(fd, C.SOL_SOCKET, C.SO_ERROR),
-      (r) => ({
-        call: 'getsockopt',
-        fd,
-        level: 'SOL_SOCKET',
-        option: 'SO_ERROR',
-        value: r.value,
-        valueErrnoName: r.value ? errnoName(r.value) : null,
-        valueStrerror: this.strerror(r.value),
-      }),
-    );
+    const start = performance.now();
+    const r = this.libc.getsockoptInt(fd, C.SOL_SOCKET, C.SO_ERROR);
+    owner.verdict.pendingError(r.ret, r.value);
+    this.finish(owner, start, r, this.recording ? {
+      call: 'getsockopt',
+      fd,
+      level: 'SOL_SOCKET',
+      option: 'SO_ERROR',
+      value: r.value,
+      valueErrnoName: r.value ? errnoName(r.value) : null,
+      valueStrerror: this.strerror(r.value),
+    } : null);
+    return r;
   }
 
   /** setsockopt(IPPROTO_TCP, TCP_SYNCNT): how many times the kernel retransmits the SYN before ETIMEDOUT. */
   setSynCount(owner: O, fd: number, count: number): SysResult {
     const value = Buffer.alloc(4);
     value.writeInt32LE(count);
-    return this.trace(
-      owner,
-      () => this.libc.setsockopt(fd, C.IPPROTO_TCP, C.TCP_SYNCNT, value),
-      () => ({ call: 'setsockopt', fd, level: 'IPPROTO_TCP', option: 'TCP_SYNCNT', value: String(count) }),
-    );
+    const start = performance.now();
+    const r = this.libc.setsockopt(fd, C.IPPROTO_TCP, C.TCP_SYNCNT, value);
+    owner.verdict.setUpCall('setsockopt', r.ret, r.errno);
+    this.finish(owner, start, r, this.recording ? { call: 'setsockopt', fd, level: 'IPPROTO_TCP', option: 'TCP_SYNCNT', value: String(count) } : null);
+    return r;
   }
 
   /** setsockopt(SOL_SOCKET, SO_SNDTIMEO): bounds a blocking connect(), which then fails with EINPROGRESS. */
@@ -150,24 +162,18 @@ export class Tracer<O extends CallOwner> {
     const micros = (timeoutMs % 1000) * 1000;
     timeval.writeBigInt64LE(BigInt(seconds), 0);
     timeval.writeBigInt64LE(BigInt(micros), 8);
-    return this.trace(
-      owner,
-      () => this.libc.setsockopt(fd, C.SOL_SOCKET, C.SO_SNDTIMEO, timeval),
-      () => ({ call: 'setsockopt', fd, level: 'SOL_SOCKET', option: 'SO_SNDTIMEO', value: `{tv_sec=${seconds}, tv_usec=${micros}}` }),
-    );
+    const start = performance.now();
+    const r = this.libc.setsockopt(fd, C.SOL_SOCKET, C.SO_SNDTIMEO, timeval);
+    owner.verdict.setUpCall('setsockopt', r.ret, r.errno);
+    this.finish(owner, start, r, this.recording ? { call: 'setsockopt', fd, level: 'SOL_SOCKET', option: 'SO_SNDTIMEO', value: `{tv_sec=${seconds}, tv_usec=${micros}}` } : null);
+    return r;
   }
 
   getsockname(owner: O, fd: number): Endpoint | undefined {
-    let local: Endpoint | undefined;
-    this.trace(
-      owner,
-      () => {
-        const r = this.libc.getsockname(fd);
-        local = r.endpoint;
-        return r;
-      },
-      () => ({ call: 'getsockname', fd, local }),
-    );
-    return local;
+    const start = performance.now();
+    const r = this.libc.getsockname(fd);
+    owner.verdict.localEnd(r.endpoint);
+    this.finish(owner, start, r, this.recording ? { call: 'getsockname', fd, local: r.endpoint } : null);
+    return r.endpoint;
   }
 }

@@ -1,4 +1,4 @@
-import { E } from '../libc/errno';
+import { E, errnoName as errnoNameOf } from '../libc/errno';
 import { sameEndpoint, type Endpoint } from '../net/endpoint';
 import type { CallRecord } from './record';
 
@@ -52,43 +52,81 @@ export function answerOf(errno: number): VerdictKind | undefined {
 }
 
 /**
- * The verdict of one attempt is a pure function of its calls: the first call whose answer settles the question
- * decides it. A connect() that returns 0 or EISCONN, or an SO_ERROR of 0 after poll said writable, means
+ * The verdict of one attempt, folded call by call as the calls return: the first call whose answer settles the
+ * question decides it. A connect() that returns 0 or EISCONN, or an SO_ERROR of 0 after poll said writable, means
  * connected; an errno (from connect or SO_ERROR) classifies the failure; if nothing settled it (EINPROGRESS,
- * EALREADY, polls that ended without the fd), the kernel had no answer in time: timeout.
+ * EALREADY, polls that ended without the fd), the kernel had no answer in time: timeout. Folded rather than read
+ * back from records, so that a run that keeps no records makes none.
  */
+export class VerdictFold {
+  /** The settled answer so far, if any, and the errno and call that gave it. */
+  answer: VerdictKind | undefined = undefined;
+  private errno = 0;
+  private failedCall: string | null = null;
+  private peer: Endpoint | null = null;
+  private local: Endpoint | null = null;
+
+  /** socket(), fcntl() or setsockopt(): only a failure settles anything (a local error). */
+  setUpCall(call: 'socket' | 'fcntl' | 'setsockopt', ret: number, errno: number): void {
+    if (this.answer === undefined && ret === -1) this.settle('local-error', errno, call);
+  }
+
+  connect(peer: Endpoint, errno: number): void {
+    if (this.answer !== undefined) return;
+    this.peer = peer;
+    const kind = answerOf(errno);
+    if (kind) this.settle(kind, errno, kind === 'local-error' ? 'connect' : null);
+  }
+
+  /** getsockopt(SO_ERROR) after poll() said the handshake ended: its value is the answer (0 is success). */
+  pendingError(ret: number, value: number): void {
+    if (this.answer === undefined && ret === 0) this.settle(answerOf(value) ?? 'timeout', value, null);
+  }
+
+  /** getsockname() of a connected socket: the local end, which tells a connection from a self-connect. */
+  localEnd(local: Endpoint | undefined): void {
+    if (local) this.local = local;
+  }
+
+  verdict(): Verdict {
+    const kind = this.answer ?? 'timeout';
+    const errnoName = this.answer === undefined || this.errno === 0 ? null : errnoNameOf(this.errno);
+    const connected = kind === 'connected';
+    if (connected && this.peer && this.local && sameEndpoint(this.local, this.peer)) {
+      return { kind: 'self-connect', errnoName, failedCall: null, local: this.local };
+    }
+    return { kind, errnoName, failedCall: this.failedCall, local: connected ? this.local : null };
+  }
+
+  private settle(kind: VerdictKind, errno: number, failedCall: string | null): void {
+    this.answer = kind;
+    this.errno = errno;
+    this.failedCall = failedCall;
+  }
+}
+
+/** The verdict of an attempt from its records: the same fold, fed from what was kept. */
 export function verdictOf(records: readonly CallRecord[]): Verdict {
-  let peer: Endpoint | null = null;
-  let decided: { kind: VerdictKind; errnoName: string | null; failedCall: string | null } | undefined;
-  let local: Endpoint | null = null;
+  const fold = new VerdictFold();
   for (const record of records) {
-    if (record.call === 'getsockname' && record.local) local = record.local;
-    if (decided) continue;
     switch (record.call) {
       case 'socket':
       case 'fcntl':
       case 'setsockopt':
-        if (record.ret === -1) decided = { kind: 'local-error', errnoName: record.errnoName, failedCall: record.call };
+        fold.setUpCall(record.call, record.ret, record.errno);
         break;
-      case 'connect': {
-        peer = record.peer;
-        const kind = answerOf(record.errno);
-        if (kind) decided = { kind, errnoName: record.errnoName, failedCall: kind === 'local-error' ? 'connect' : null };
+      case 'connect':
+        fold.connect(record.peer, record.errno);
         break;
-      }
       case 'getsockopt':
-        if (record.option === 'SO_ERROR' && record.ret === 0) {
-          const kind = answerOf(record.value) ?? 'timeout';
-          decided = { kind, errnoName: record.valueErrnoName, failedCall: null };
-        }
+        if (record.option === 'SO_ERROR') fold.pendingError(record.ret, record.value);
+        break;
+      case 'getsockname':
+        fold.localEnd(record.local);
         break;
     }
   }
-  const verdict = decided ?? { kind: 'timeout' as const, errnoName: null, failedCall: null };
-  if (verdict.kind === 'connected' && peer && local && sameEndpoint(local, peer)) {
-    return { ...verdict, kind: 'self-connect', local };
-  }
-  return { ...verdict, local: verdict.kind === 'connected' ? local : null };
+  return fold.verdict();
 }
 
 const UNRESOLVED: Verdict = { kind: 'unresolved', errnoName: null, failedCall: null, local: null };

@@ -92,9 +92,10 @@ export function linesSink(out: Output, targets: readonly TargetSpec[], waiting: 
 
   const live = waiting && out.progress ? out.progress : undefined;
   const started = Date.now();
-  const unsettled = new Map(targets.map((t, i) => [i, hostPort(t.host.text, t.port)]));
+  // only a live line needs the names still waited for (a sweep would keep one string per port alive)
+  const unsettled = live ? new Map(targets.map((t, i) => [i, hostPort(t.host.text, t.port)])) : undefined;
   let lastErrno: string | null = null;
-  const ticker = live
+  const ticker = live && unsettled
     ? setInterval(() => live(progressLine([...unsettled.values()], Date.now() - started, lastErrno, targets.length - unsettled.size, targets.length)), PROGRESS_MS)
     : undefined;
 
@@ -106,7 +107,7 @@ export function linesSink(out: Output, targets: readonly TargetSpec[], waiting: 
       if (event.type === 'attempt' && event.attempt.verdict.errnoName) lastErrno = event.attempt.verdict.errnoName;
       if (event.type !== 'target') return;
       const target = event.result;
-      unsettled.delete(target.index);
+      unsettled?.delete(target.index);
       const label = target.verdict ? LABELS[target.verdict.kind] : 'interrupted';
       counts.set(label, (counts.get(label) ?? 0) + 1);
       if (!listRefused && target.verdict?.kind === 'refused') hidden++;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLI, closedPort, inNetns, NETNS, NETNS_SKIP, netnsListeners, runCli, runCommand, startFullBacklog, startListener } from '../helpers';
+import { CLI, closedPort, inNetns, NETNS, NETNS_SKIP, netnsListeners, runCli, runCommand, signalHandled, startFullBacklog, startListener } from '../helpers';
 
 const node = (...args: string[]) => [process.execPath, CLI, ...args];
 const ndjson = (stdout: string) => stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
@@ -271,7 +271,10 @@ describe('one target, stopped or unanswered, in a namespace that drops every pac
         let stdout = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d));
         const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
-        await new Promise((r) => setTimeout(r, 700));
+        await signalHandled(child.pid!, 'SIGINT');
+        // the probe is under way: its connect() has been made (a JSON document says nothing until the end)
+        const deadline = Date.now() + (format === 'json' ? 300 : 10_000);
+        while (!stdout.includes('connect(') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         child.kill('SIGINT');
         assert.equal(await exited, 130, `${mode} ${format}`);
         if (format === 'json') {
