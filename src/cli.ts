@@ -5,7 +5,7 @@ import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type 
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
 import { parseDuration, parseTargets, parseWholeNumber } from './target/parse';
-import { UsageError } from './usage';
+import { printable, UsageError } from './usage';
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const BROKEN_PIPE_EXIT = 141;
 const INTERNAL_ERROR_EXIT = 70;
@@ -117,8 +117,9 @@ function useColour(explicit: boolean | undefined): boolean {
   return Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb';
 }
 
+/** One line on stderr. The whole message is made printable: commander's own errors quote argv unescaped. */
 function fail(message: string, code: number): number {
-  process.stderr.write(`connprobe: ${message}\n`);
+  process.stderr.write(`connprobe: ${printable(message)}\n`);
   return code;
 }
 
@@ -253,7 +254,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0; // --help, --version
-      return fail(error.message.replace(/^error: /, '').split('\n')[0], EXIT_CODES.usage);
+      return fail(error.message.replace(/^error: /, ''), EXIT_CODES.usage);
     }
     throw error;
   }
@@ -277,7 +278,7 @@ export function main(argv: readonly string[]): void {
     },
     (error: unknown) => {
       // a bug, not a user error: one line, and the stack only on request
-      process.stderr.write(`connprobe: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`connprobe: internal error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
       if (process.env.CONNPROBE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
       process.exitCode = INTERNAL_ERROR_EXIT;
     },

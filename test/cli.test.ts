@@ -70,6 +70,12 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '-m', 'blocking', '-i', '1s'], /--interval does nothing here/],
     [['127.0.0.1', '80', '-t', '1s', '-f', 'classic'], /--timeout does nothing here: --format classic in repeat mode never waits for an answer/],
     [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,EBOGUS'], /--expect-sequence takes errno names .* not 'EBOGUS'/],
+    // user text echoed in a message has its control characters escaped: one line, and nothing for the terminal
+    [['127.0.0.1\n80', '80'], /host .* not '127\.0\.0\.1\\n80'/],
+    [['\x1b[31mred', '80'], /host .* not '\\x1b\[31mred'/],
+    [['127.0.0.1', '80\r\t\x7f\u009b'], /port .* not '80\\r\\t\\x7f\\x9b'/],
+    [['127.0.0.1', '80', '--bogus\x1b[2J'], /unknown option '--bogus\\x1b\[2J'/],
+    [['127.0.0.1', '80', '--mode', 'poll\nfresh'], /argument 'poll\\nfresh' is invalid/],
   ];
   for (const [args, message] of cases) {
     it(`rejects ${JSON.stringify(args)}`, async () => {
@@ -77,6 +83,7 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
       assert.equal(code, 2);
       assert.equal(stdout, '');
       assert.match(stderr, /^connprobe: [^\n]+\n$/, 'exactly one line on stderr');
+      assert.doesNotMatch(stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, 'no control character but the final newline');
       assert.match(stderr, message);
       assert.doesNotMatch(stderr, /\n\s+at |Error:/, 'no stack trace');
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseIPv4, parseIPv6, type IpAddress } from '../net/address';
-import { UsageError } from '../usage';
+import { quote, UsageError } from '../usage';
 
 const DIGITS = /^[0-9]+$/;
 
@@ -8,7 +8,7 @@ const DIGITS = /^[0-9]+$/;
 export function parseWholeNumber(text: string, what: string, min: number, max: number): number {
   const value = DIGITS.test(text) ? Number(text) : NaN;
   if (!(value >= min && value <= max)) {
-    throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not '${text}'`);
+    throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not ${quote(text)}`);
   }
   return value;
 }
@@ -27,7 +27,7 @@ export function parseDuration(text: string, what: string, minMs: number): number
   const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']) : NaN;
   if (!(ms >= minMs && ms <= MAX_DURATION_MS)) {
     throw new UsageError(
-      `${what} must be a duration like 250ms, 2s or 1m (or plain milliseconds), at least ${minMs}ms, not '${text}'`,
+      `${what} must be a duration like 250ms, 2s or 1m (or plain milliseconds), at least ${minMs}ms, not ${quote(text)}`,
     );
   }
   return ms;
@@ -58,7 +58,7 @@ function parseScopedIPv6(text: string): IpAddress | undefined {
   if (scope === undefined) return address;
   if (DIGITS.test(scope)) return { ...address, scopeId: Number(scope) };
   const index = interfaceIndex(scope);
-  if (index === undefined) throw new UsageError(`no network interface '${scope}' for the scope of '${text}'`);
+  if (index === undefined) throw new UsageError(`no network interface ${quote(scope)} for the scope of ${quote(text)}`);
   return { ...address, scopeId: index, scopeName: scope };
 }
 
@@ -73,7 +73,7 @@ export function parseHost(text: string): HostSpec {
   if (bracketed || bare.includes(':')) address = parseScopedIPv6(bare);
   else if (/^[0-9.]+$/.test(bare)) address = parseIPv4(bare);
   else if (HOST_NAME.test(bare)) return { kind: 'name', text: bare };
-  if (!address) throw new UsageError(`host must be an IPv4 or IPv6 address or a host name, not '${text}'`);
+  if (!address) throw new UsageError(`host must be an IPv4 or IPv6 address or a host name, not ${quote(text)}`);
   return { kind: 'address', text: bare, address };
 }
 
@@ -95,7 +95,7 @@ export function parsePorts(text: string): number[] {
       continue;
     }
     const [first, last] = [parsePort(range[1]), parsePort(range[2])];
-    if (first > last) throw new UsageError(`port range must go up, not '${part}'`);
+    if (first > last) throw new UsageError(`port range must go up, not ${quote(part)}`);
     for (let port = first; port <= last; port++) ports.add(port);
   }
   return [...ports];
@@ -106,7 +106,7 @@ const HOST_PORTS = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/;
 /** `HOST:PORTS` or `[IPV6]:PORTS` in one argument. */
 export function parseHostPorts(text: string): TargetSpec[] {
   const match = HOST_PORTS.exec(text);
-  if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not '${text}'`);
+  if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not ${quote(text)}`);
   const host = parseHost(match[1]);
   return parsePorts(match[2]).map((port) => ({ host, port }));
 }
