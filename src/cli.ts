@@ -4,7 +4,7 @@ import { BACKENDS, type BackendName } from './libc/load';
 import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
-import { parseDuration, parseTargets, parseWholeNumber } from './target/parse';
+import { bareSecondsWarning, parseDuration, parseTargets, parseWait, parseWholeNumber } from './target/parse';
 import { printable, UsageError } from './usage';
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const BROKEN_PIPE_EXIT = 141;
@@ -79,9 +79,9 @@ function buildProgram(): Command {
     .addOption(new Option('-m, --mode <mode>', 'how connect() is called, one target (default: repeat)').choices(MODES))
     .option('-n, --repeat <count>', 'connect() calls on the one socket (repeat: 3, blocking: 1)')
     .option('-c, --count <count>', 'attempts in fresh mode (default: 4)')
-    .option('-t, --timeout <duration>', 'how long one attempt waits for an answer: 250ms, 2s, 1m, or ms (default: 2s)')
+    .option('-t, --timeout <duration>', 'how long one attempt waits for an answer: 250ms, 2s, 1m, 1h; a bare number is seconds (default: 2s)')
     .option('-i, --interval <duration>', 'pause between attempts (default: 1s fresh, 250ms --wait)')
-    .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes')
+    .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes (inf or 0: no deadline)')
     .option('--concurrency <n>', 'handshakes in flight at once (also bounded by the fd limit) (default: 512)')
     .option('--syn-retries <n>', 'TCP_SYNCNT: SYN retransmissions before ETIMEDOUT (1-127)')
     .option('-4, --ipv4', 'resolve names to IPv4 addresses only')
@@ -118,8 +118,12 @@ function useColour(explicit: boolean | undefined): boolean {
 }
 
 /** One line on stderr. The whole message is made printable: commander's own errors quote argv unescaped. */
-function fail(message: string, code: number): number {
+function say(message: string): void {
   process.stderr.write(`connprobe: ${printable(message)}\n`);
+}
+
+function fail(message: string, code: number): number {
+  say(message);
   return code;
 }
 
@@ -155,7 +159,7 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       count: whole(o.count, '--count', 1, 1_000_000),
       timeoutMs: duration(o.timeout, '--timeout', 1),
       intervalMs: duration(o.interval, '--interval', 0),
-      waitMs: duration(o.wait, '--wait', 1),
+      waitMs: o.wait === undefined ? undefined : parseWait(o.wait, '--wait'),
       concurrency: whole(o.concurrency, '--concurrency', 1, 65_536),
       synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
       family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
@@ -260,7 +264,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const options = program.opts<CliOptions>();
   try {
-    return await runWired(toOptions(program.args, options), Boolean(options.quiet), useColour(options.color));
+    const resolved = toOptions(program.args, options);
+    // said even with --quiet: it is about the command line, like a usage error, and scripts are where it hides
+    for (const [text, flag] of [[options.timeout, '--timeout'], [options.interval, '--interval']] as const) {
+      const warning = text === undefined ? undefined : bareSecondsWarning(text, flag);
+      if (warning) say(warning);
+    }
+    return await runWired(resolved, Boolean(options.quiet), useColour(options.color));
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
     if (error instanceof UnsupportedPlatformError) {

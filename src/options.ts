@@ -28,7 +28,7 @@ export interface OptionsInput {
   readonly timeoutMs?: number;
   /** Pause between attempts (fresh, --wait). */
   readonly intervalMs?: number;
-  /** Retry until every target meets the expectation, or this many ms have passed. */
+  /** Retry until every target meets the expectation, or this many ms have passed; Infinity: no deadline. */
   readonly waitMs?: number;
   /** Handshakes in flight at once, at most (also bounded by the fd limit). */
   readonly concurrency?: number;
@@ -55,6 +55,7 @@ export interface Options {
   readonly count: number;
   readonly timeoutMs: number;
   readonly intervalMs: number;
+  /** --wait's deadline, in ms from the start; Infinity: none (until met or interrupted); null: no --wait. */
   readonly waitMs: number | null;
   readonly concurrency: number;
   readonly synRetries: number | null;
@@ -129,6 +130,7 @@ function checkRange(input: OptionsInput, name: OptionName, spell: OptionSpelling
   const range = RANGES[name];
   if (value === undefined || !range) return;
   const [min, max] = range;
+  if (value === Infinity && name === 'waitMs') return; // no deadline
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new UsageError(`${spell(name)} must be a whole number from ${min} to ${max}, not ${quote(String(value))}`);
   }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, closedPort, ROOT, runCli, runCommand, serverForSuite, startListener } from './helpers';
+import { CLI, closedPort, ROOT, runCli, runCommand, serverForSuite, startFullBacklog, startListener } from './helpers';
 
 describe('bad input: one line on stderr naming the problem, exit code 2, no stack trace', () => {
   const cases: [string[], RegExp][] = [
@@ -47,6 +47,10 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '--timeout', '1000h'], /--timeout .* not '1000h'/],
     [['127.0.0.1', '80', '--timeout', '25d'], /--timeout .* not '25d'/],
     [['127.0.0.1', '80', '--interval', 'soon'], /--interval .* not 'soon'/],
+    [['127.0.0.1', '80', '--timeout', '0.0001'], /--timeout must be a duration like 250ms, 2s, 1\.5m or 1h \(a bare number is seconds\), at least 1ms, not '0\.0001'/],
+    [['127.0.0.1', '80', '--timeout', '1d'], /--timeout .* not '1d'/],
+    [['127.0.0.1', '80', '--wait', '0.0001'], /--wait must be a duration .* at least 1ms, not '0\.0001'/],
+    [['127.0.0.1', '80', '--wait', 'infinity'], /--wait must be a duration .* not 'infinity'/],
     [['127.0.0.1', '80', '--mode', 'nope'], /'nope' is invalid.*repeat, poll, fresh, blocking/],
     [['127.0.0.1', '80', '--count', '0'], /--count .* not '0'/],
     [['127.0.0.1', '80', '--syn-retries', '0'], /--syn-retries must be a whole number from 1 to 127, not '0'/],
@@ -112,6 +116,55 @@ describe('exit codes', () => {
     for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 8, 70, 130, 141]) assert.match(stdout, new RegExp(`^  ${n} +\\S`, 'm'));
     assert.match(stdout, /Examples:/);
   });
+});
+
+describe('durations: a bare number is seconds, as in timeout(1), nc -w and curl --max-time', () => {
+  it('-t 0.5 waits half a second for an answer', async () => {
+    const queue = await startFullBacklog();
+    try {
+      const started = Date.now();
+      const { code, stderr } = await runCli(['127.0.0.1', String(queue.port), '-m', 'poll', '-t', '0.5']);
+      assert.equal(code, 3);
+      assert.equal(stderr, '');
+      assert.ok(Date.now() - started >= 500);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('from 100 up, says once on stderr that it reads seconds (it may have meant ms), and still runs', async () => {
+    const closed = String(await closedPort());
+    const slow = await runCli(['127.0.0.1', closed, '-m', 'poll', '--timeout', '500']);
+    assert.equal(slow.code, 1, 'refused: the run went on');
+    assert.equal(slow.stderr, 'connprobe: --timeout 500 is 500 seconds; did you mean 500ms?\n');
+    const fresh = await runCli(['127.0.0.1', closed, '-m', 'fresh', '-c', '1', '-i', '100', '-t', '2', '-q']);
+    assert.equal(fresh.stderr, 'connprobe: --interval 100 is 100 seconds; did you mean 100ms?\n', 'even with --quiet');
+    for (const args of [['-t', '99'], ['-t', '500ms'], ['-t', '1m']]) {
+      assert.equal((await runCli(['127.0.0.1', closed, '-m', 'poll', ...args])).stderr, '', args.join(' '));
+    }
+  });
+
+  for (const forever of ['inf', '0']) {
+    it(`--wait ${forever} has no deadline: it retries until the port opens`, async () => {
+      const port = await closedPort();
+      const child = spawn(process.execPath, [CLI, '127.0.0.1', String(port), '--wait', forever, '-i', '20ms', '--ndjson']);
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+      const attempts = () => stdout.split('"type":"attempt"').length - 1;
+      const deadline = Date.now() + 10_000;
+      while (attempts() < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const listener = await startListener('127.0.0.1', port);
+      try {
+        assert.equal(await exited, 0);
+      } finally {
+        await listener.close();
+      }
+      const start = JSON.parse(stdout.split('\n')[0]);
+      assert.deepEqual([start.options.wait, start.options.waitMs], [true, null], 'JSON has no Infinity: wait, and no deadline');
+      assert.ok(attempts() >= 6);
+    });
+  }
 });
 
 describe('human output', () => {

@@ -17,20 +17,39 @@ export function parsePort(text: string): number {
   return parseWholeNumber(text, 'port', 1, 65535);
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** poll() takes an int of milliseconds. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
+const BARE_NUMBER = /^[0-9]+(?:\.[0-9]+)?$/;
 
-/** `250ms`, `2s`, `1.5s`, `1m`, or plain milliseconds (`500`), as whole milliseconds within [minMs, 2^31-1]. */
+/**
+ * `250ms`, `2s`, `1.5s`, `1m`, `1h`; a bare number is seconds (`30`, `0.5`), as in timeout(1), nc -w, ping -W and
+ * curl --max-time. Whole milliseconds within [minMs, 2^31-1].
+ */
 export function parseDuration(text: string, what: string, minMs: number): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)?$/.exec(text);
-  const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']) : NaN;
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(text);
+  const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']) : NaN;
   if (!(ms >= minMs && ms <= MAX_DURATION_MS)) {
     throw new UsageError(
-      `${what} must be a duration like 250ms, 2s or 1m (or plain milliseconds), at least ${minMs}ms, not ${quote(text)}`,
+      `${what} must be a duration like 250ms, 2s, 1.5m or 1h (a bare number is seconds), at least ${minMs}ms, not ${quote(text)}`,
     );
   }
   return ms;
+}
+
+/** --wait: a duration, or `inf` or zero (as wait-for-it's `-t 0`) for no deadline at all: Infinity. */
+export function parseWait(text: string, what: string): number {
+  if (text === 'inf' || /^0+(?:\.0+)?(?:ms|s|m|h)?$/.test(text)) return Infinity;
+  return parseDuration(text, what, 1);
+}
+
+/**
+ * A bare number meant milliseconds before it meant seconds: from 100 up, a command line written then (`-t 500`)
+ * most likely still means milliseconds, so it is said once (the run goes on, in seconds).
+ */
+export function bareSecondsWarning(text: string, what: string): string | undefined {
+  if (!BARE_NUMBER.test(text) || Number(text) < 100) return undefined;
+  return `${what} ${text} is ${text} seconds; did you mean ${text}ms?`;
 }
 
 /** What the user named as a host: an address to use as it is, or a name to resolve. */

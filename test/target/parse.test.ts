@@ -1,17 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration, parseHost, parseHostPorts, parsePorts, parseTargets } from '../../src/target/parse';
+import { bareSecondsWarning, parseDuration, parseHost, parseHostPorts, parsePorts, parseTargets, parseWait } from '../../src/target/parse';
 import { UsageError } from '../../src/usage';
 
 describe('durations', () => {
-  const good: [string, number][] = [['250ms', 250], ['2s', 2000], ['1.5s', 1500], ['1m', 60_000], ['500', 500], ['0', 0]];
-  for (const [text, ms] of good) it(`${text} is ${ms} ms`, () => assert.equal(parseDuration(text, 'd', 0), ms));
+  const good: [string, number][] = [
+    ['250ms', 250], ['2s', 2000], ['1.5s', 1500], ['1m', 60_000], ['1h', 3_600_000], ['0.5m', 30_000],
+    ['2', 2000], ['0.5', 500], ['1.25', 1250], ['0', 0], ['2147483.647', 2 ** 31 - 1],
+  ];
+  for (const [text, ms] of good) it(`${text} is ${ms} ms (a bare number is seconds)`, () => assert.equal(parseDuration(text, 'd', 0), ms));
   it('refuses units it does not know, signs, blanks, and more than poll() can take', () => {
-    for (const text of ['1h', '-1s', ' 1s', '1 s', 's', '', '1e3', '24.9d', '2147484s']) {
+    for (const text of ['1d', '-1s', ' 1s', '1 s', 's', '', '1e3', '.5', '5.', '24.9d', '2147484s', '2147483.648', '597h']) {
       assert.throws(() => parseDuration(text, 'd', 0), UsageError, text);
     }
   });
-  it('enforces the minimum', () => assert.throws(() => parseDuration('0', '--timeout', 1), /at least 1ms/));
+  it('enforces the minimum', () => {
+    assert.throws(() => parseDuration('0', '--timeout', 1), /at least 1ms/);
+    assert.throws(() => parseDuration('0.0001', '--timeout', 1), /at least 1ms/);
+  });
+  it('--wait: inf or zero is no deadline (wait-for-it -t 0); anything else is a duration', () => {
+    for (const text of ['inf', '0', '0s', '0.0', '00ms']) assert.equal(parseWait(text, '--wait'), Infinity, text);
+    assert.equal(parseWait('30', '--wait'), 30_000);
+    assert.equal(parseWait('250ms', '--wait'), 250);
+    for (const text of ['0.0001', 'infinity', 'forever', '-1']) assert.throws(() => parseWait(text, '--wait'), UsageError, text);
+  });
+  it('a bare number from 100 up is said back in seconds, with the milliseconds it may have meant', () => {
+    assert.equal(bareSecondsWarning('500', '--timeout'), '--timeout 500 is 500 seconds; did you mean 500ms?');
+    assert.equal(bareSecondsWarning('100', '--interval'), '--interval 100 is 100 seconds; did you mean 100ms?');
+    for (const text of ['99', '99.9', '500ms', '500s', '2m']) assert.equal(bareSecondsWarning(text, '--timeout'), undefined, text);
+  });
 });
 
 describe('hosts', () => {
