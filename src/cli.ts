@@ -70,12 +70,12 @@ interface CliOptions {
 function buildProgram(): Command {
   return new Command()
     .name('connprobe')
-    .usage('[options] HOST PORTS | HOST:PORTS... | [IPV6]:PORTS...')
+    .usage('[options] HOST PORTS... | HOST:PORTS... | [IPV6]:PORTS...')
     .description(
       'Calls socket(), fcntl(), connect(), poll() and getsockopt() through libc and prints every call with what ' +
         'the kernel answered: return value, errno name and number, strerror text, and how long the call took.',
     )
-    .argument('<target...>', 'HOST PORTS, or HOST:PORTS targets; PORTS like 80, 8000-8010 or 80,443')
+    .argument('<target...>', 'HOST then PORTS (each later argument: 80, 8000-8010 or 80,443), or HOST:PORTS targets (an argument with a colon); the two forms do not mix')
     .addOption(new Option('-m, --mode <mode>', 'how connect() is called, one target (default: repeat)').choices(MODES))
     .option('-n, --repeat <count>', 'connect() calls on the one socket (repeat: 3, blocking: 1)')
     .option('-c, --count <count>', 'attempts in fresh mode (default: 4)')

@@ -28,7 +28,10 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '--repeat'], /option '-n, --repeat <count>' argument missing/],
     [['127.0.0.1', '80', '--bogus'], /unknown option '--bogus'/],
     [['127.0.0.1', '80', '--format', 'xml'], /'xml' is invalid.*human, classic/],
-    [['127.0.0.1', '80', 'extra'], /too many arguments/],
+    [['127.0.0.1', '80', 'extra'], /port .* not 'extra'/],
+    [['127.0.0.1', '80', '127.0.0.1:81'], /'127\.0\.0\.1:81' is a whole target, after HOST '127\.0\.0\.1': HOST PORTS\.\.\. and HOST:PORTS\.\.\. do not mix/],
+    [['127.0.0.1:80', '443'], /'443' is not a HOST:PORTS target: HOST PORTS\.\.\. and HOST:PORTS\.\.\. do not mix/],
+    [['localhost', '80', '[::1]:80'], /do not mix/],
     [['256.0.0.1', '80'], /host must be an IPv4 or IPv6 address or a host name, not '256.0.0.1'/],
     [['127.1', '80'], /host .* not '127.1'/],
     [['127.0.0.01', '80'], /host .* not '127.0.0.01'/],
@@ -226,6 +229,15 @@ describe('in pipelines and CI scripts', () => {
     assert.equal(wrong.code, 8);
     const open = await runCli(['127.0.0.1', String(listener.port), '--expect-sequence', 'EINPROGRESS,0,EISCONN', '-q']);
     assert.equal(open.code, 0);
+  });
+
+  it('HOST PORT PORT probes each port, as nc -z host 80 443 does', async () => {
+    const closed = await closedPort();
+    const { code, stdout } = await runCli(['127.0.0.1', String(listener.port), String(closed)]);
+    assert.equal(code, 1, 'the first failure: refused');
+    assert.match(stdout, new RegExp(`^127\\.0\\.0\\.1:${listener.port} +connected`, 'm'));
+    assert.match(stdout, new RegExp(`^127\\.0\\.0\\.1:${closed} +refused`, 'm'));
+    assert.match(stdout, /^2 targets: 1 connected, 1 refused \(/m);
   });
 
   it('without --expect, several targets exit 0 only if all connected, else with the first failure\'s code', async () => {

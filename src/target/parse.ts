@@ -130,19 +130,23 @@ export function parseHostPorts(text: string): TargetSpec[] {
   return parsePorts(match[2]).map((port) => ({ host, port }));
 }
 
+const MIX = 'HOST PORTS... and HOST:PORTS... do not mix';
+
 /**
- * The positional arguments: `HOST PORTS` (ports as a list or ranges), or any number of `HOST:PORTS` /
- * `[IPV6]:PORTS`. Targets keep the order the user gave. Errors name the most specific problem.
+ * The positional arguments, in one of two forms that do not mix: `HOST PORTS...` (the first argument is not a
+ * HOST:PORTS target, so it is the host, bare IPv6 included, and every later one is ports: a number, range or list,
+ * as `nc -z host 80 443`), or any number of `HOST:PORTS` / `[IPV6]:PORTS`. Targets keep the order the user gave,
+ * each port of a host once. Errors name the most specific problem.
  */
 export function parseTargets(args: readonly string[]): TargetSpec[] {
   if (args.length === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
-  const hostThenPorts = !HOST_PORTS.test(args[0]) && args.length >= 2 && !args[1].includes(':');
-  if (hostThenPorts && args.length > 2) {
-    throw new UsageError(`too many arguments: ${args.slice(2).join(' ')} (give HOST PORTS, or HOST:PORTS targets)`);
+  if (args.length === 1 || HOST_PORTS.test(args[0])) {
+    const loose = args.find((arg) => !arg.includes(':'));
+    if (loose !== undefined && args.length > 1) throw new UsageError(`${quote(loose)} is not a HOST:PORTS target: ${MIX}`);
+    return args.flatMap(parseHostPorts);
   }
-  if (hostThenPorts) {
-    const host = parseHost(args[0]);
-    return parsePorts(args[1]).map((port) => ({ host, port }));
-  }
-  return args.flatMap(parseHostPorts);
+  const host = parseHost(args[0]);
+  const whole = args.find((arg, i) => i > 0 && arg.includes(':'));
+  if (whole !== undefined) throw new UsageError(`${quote(whole)} is a whole target, after HOST ${quote(args[0])}: ${MIX}`);
+  return parsePorts(args.slice(1).join(',')).map((port) => ({ host, port }));
 }

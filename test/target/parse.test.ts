@@ -59,6 +59,16 @@ describe('targets', () => {
     ]);
     assert.deepEqual(show(['127.0.0.1:80', '[::1]:80']), ['127.0.0.1/80', '::1/80']);
   });
+  it('HOST then every later argument is PORTS, as nc -z host 80 443; each port of the host once', () => {
+    assert.deepEqual(show(['127.0.0.1', '80', '443']), ['127.0.0.1/80', '127.0.0.1/443']);
+    assert.deepEqual(show(['::1', '22', '8000-8001', '22,9']), ['::1/22', '::1/8000', '::1/8001', '::1/9']);
+    assert.deepEqual(show(['[fe80::1%lo]', '80', '81']), ['fe80::1%lo/80', 'fe80::1%lo/81']);
+  });
+  it('the two forms do not mix', () => {
+    assert.throws(() => parseTargets(['127.0.0.1', '80', '127.0.0.1:81']), /'127\.0\.0\.1:81' is a whole target, after HOST '127\.0\.0\.1': HOST PORTS\.\.\. and HOST:PORTS\.\.\. do not mix/);
+    assert.throws(() => parseTargets(['::1', '80', '[::1]:81']), /do not mix/);
+    assert.throws(() => parseTargets(['127.0.0.1:80', '443']), /'443' is not a HOST:PORTS target: .* do not mix/);
+  });
   it('ports: lists and ranges, each port once, ranges going up', () => {
     assert.deepEqual(parsePorts('3,1-3'), [3, 1, 2]);
     assert.equal(parsePorts('1-65535').length, 65535);
