@@ -65,7 +65,10 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80-81', '--format', 'classic'], /--format classic shows one socket/],
     [['127.0.0.1', '80', '--wait', 'forever'], /--wait must be a duration .* not 'forever'/],
     [['127.0.0.1', '80', '--concurrency', '0'], /--concurrency .* not '0'/],
-    [['127.0.0.1', '80', '--expect', 'open'], /--expect takes connected, refused, .*; not 'open'/],
+    [['127.0.0.1', '80', '--expect', 'open'], /--expect must be one of connected, refused, timeout, unreachable, unresolved, local-error, self-connect, not 'open'/],
+    [['127.0.0.1', '80', '--expect', 'refused,'], /--expect must be one of .*, not ''/],
+    [['127.0.0.1', '80', '--expect', 'refused', '--expect', 'opened'], /--expect .* not 'opened'/],
+    [['127.0.0.1', '80', '--expect'], /option '--expect <verdicts>' argument missing/],
     [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,refused'], /--expect-sequence takes errno names .* not 'refused'/],
     [['127.0.0.1', '80', '-m', 'poll', '--expect-sequence', 'EINPROGRESS'], /--expect-sequence checks the connect\(\) calls of repeat or blocking mode/],
     [['127.0.0.1', '80', '--json', '--ndjson'], /choose one output format, not json and ndjson/],
@@ -77,6 +80,7 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '-m', 'blocking', '-i', '1s'], /--interval does nothing here/],
     [['127.0.0.1', '80', '-t', '1s', '-f', 'classic'], /--timeout does nothing here: --format classic in repeat mode never waits for an answer/],
     [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,EBOGUS'], /--expect-sequence takes errno names .* not 'EBOGUS'/],
+    [['127.0.0.1', '80', '--expect-sequence', 'EBOGUS'], /--expect-sequence takes errno names \(or 0\) separated by commas, not 'EBOGUS'/],
     // user text echoed in a message has its control characters escaped: one line, and nothing for the terminal
     [['127.0.0.1\n80', '80'], /host .* not '127\.0\.0\.1\\n80'/],
     [['\x1b[31mred', '80'], /host .* not '\\x1b\[31mred'/],
@@ -218,7 +222,16 @@ describe('in pipelines and CI scripts', () => {
     assert.equal((await runCli(['127.0.0.1', String(closed), '--expect', 'refused', '-q'])).code, 0);
     assert.equal((await runCli(['127.0.0.1', String(listener.port), '--expect', 'refused', '-q'])).code, 8);
     assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'refused', '--any', '-q'])).code, 0);
-    assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'connected', 'refused', '-q'])).code, 0);
+    assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'connected,refused', '-q'])).code, 0);
+  });
+
+  it('--expect takes one value (comma-separated, repeatable), so a target may follow it', async () => {
+    const closed = String(await closedPort());
+    assert.equal((await runCli(['--expect', 'refused', '127.0.0.1', closed, '-q'])).code, 0);
+    assert.equal((await runCli(['--expect', 'timeout,refused', '127.0.0.1', closed, '-q'])).code, 0);
+    assert.equal((await runCli(['--expect', 'timeout', '--expect', 'refused', '127.0.0.1', closed, '-q'])).code, 0);
+    assert.equal((await runCli(['--expect', 'timeout', '--expect', 'connected', '127.0.0.1', closed, '-q'])).code, 8);
+    assert.equal((await runCli(['--expect', 'timed-out,refused', '127.0.0.1', closed, '-q'])).code, 0, 'as output spells it');
   });
 
   it('--expect-sequence asserts the kernel\'s exact answers in repeat mode', async () => {
