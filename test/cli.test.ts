@@ -225,6 +225,21 @@ describe('in pipelines and CI scripts', () => {
     assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'connected,refused', '-q'])).code, 0);
   });
 
+  it('an unmet expectation (exit 8) says on stderr, in one line, what was expected and what was seen; not with -q', async () => {
+    const closed = await closedPort();
+    const one = await runCli(['--expect', 'refused', '127.0.0.1', String(listener.port)]);
+    assert.equal(one.code, 8);
+    assert.equal(one.stderr, `connprobe: expected refused, got connected (127.0.0.1:${listener.port})\n`);
+    const many = await runCli(['127.0.0.1', String(closed), String(listener.port), '--expect', 'connected', '--json']);
+    assert.equal(many.code, 8);
+    assert.equal(JSON.parse(many.stdout).exitCode, 8, 'stdout stays the document');
+    assert.equal(many.stderr, `connprobe: expected connected, got refused (127.0.0.1:${closed}); 1 of 2 targets unmet\n`);
+    const sequence = await runCli(['127.0.0.1', String(closed), '--expect-sequence', 'EINPROGRESS,EINPROGRESS']);
+    assert.equal(sequence.code, 8);
+    assert.equal(sequence.stderr, `connprobe: expected connect() to answer EINPROGRESS,EINPROGRESS, got EINPROGRESS,ECONNREFUSED (127.0.0.1:${closed})\n`);
+    assert.equal((await runCli(['--expect', 'refused', '127.0.0.1', String(listener.port), '-q'])).stderr, '');
+  });
+
   it('--expect takes one value (comma-separated, repeatable), so a target may follow it', async () => {
     const closed = String(await closedPort());
     assert.equal((await runCli(['--expect', 'refused', '127.0.0.1', closed, '-q'])).code, 0);
