@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseIPv4, parseIPv6, type IpAddress } from '../net/address';
+import { isLinkLocal, parseIPv4, parseIPv6, type IpAddress } from '../net/address';
 import { quote, UsageError } from '../usage';
 
 const DIGITS = /^[0-9]+$/;
@@ -70,12 +70,25 @@ function interfaceIndex(name: string): number | undefined {
   }
 }
 
+/** sin6_scope_id is a uint32; 0 means no scope. */
+const MAX_SCOPE_ID = 2 ** 32 - 1;
+
 function parseScopedIPv6(text: string): IpAddress | undefined {
   const [bare, scope, ...rest] = text.split('%');
   const address = parseIPv6(bare);
   if (!address || rest.length) return undefined;
-  if (scope === undefined) return address;
-  if (DIGITS.test(scope)) return { ...address, scopeId: Number(scope) };
+  if (scope === undefined) {
+    // the kernel would refuse it (EINVAL) once the FFI is loaded; said here, before any call
+    if (isLinkLocal(address)) throw new UsageError(`link-local address ${quote(text)} needs a scope, the interface to use: e.g. ${bare}%eth0`);
+    return address;
+  }
+  if (DIGITS.test(scope)) {
+    const scopeId = Number(scope);
+    if (!(scopeId >= 1 && scopeId <= MAX_SCOPE_ID)) {
+      throw new UsageError(`the scope of ${quote(text)} must be an interface name or index from 1 to ${MAX_SCOPE_ID}, not ${quote(scope)}`);
+    }
+    return { ...address, scopeId };
+  }
   const index = interfaceIndex(scope);
   if (index === undefined) throw new UsageError(`no network interface ${quote(scope)} for the scope of ${quote(text)}`);
   return { ...address, scopeId: index, scopeName: scope };

@@ -44,6 +44,14 @@ describe('hosts', () => {
     const numeric = parseHost('fe80::1%7');
     assert.ok(numeric.kind === 'address' && numeric.address.scopeId === 7);
   });
+  it('a scope id is a uint32 from 1 (0 is no scope); a link-local address (fe80::/10) needs one', () => {
+    const widest = parseHost('fe80::1%4294967295');
+    assert.ok(widest.kind === 'address' && widest.address.scopeId === 4294967295);
+    for (const text of ['fe80::1%4294967296', 'fe80::1%0', 'fe80::1%']) assert.throws(() => parseHost(text), UsageError, text);
+    assert.throws(() => parseHost('fe80::1'), /link-local address 'fe80::1' needs a scope/);
+    assert.throws(() => parseHost('[FEBF::2]'), /link-local address 'FEBF::2' needs a scope/);
+    for (const text of ['fec0::1', 'fe7f::1', '::1', '2001:db8::1']) assert.equal(parseHost(text).kind, 'address', text);
+  });
   it('refuses digit-and-dot typos instead of treating them as names', () => {
     for (const text of ['127.1', '1.2.3.256', '10..1.1']) assert.throws(() => parseHost(text), /host must be/);
   });
