@@ -57,7 +57,8 @@ export type HostSpec =
   | { readonly kind: 'address'; readonly text: string; readonly address: IpAddress }
   | { readonly kind: 'name'; readonly text: string };
 
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+// underscores too: docker-compose v1 names its containers project_db_1, and resolvers take them
+const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
 const HOST_NAME = new RegExp(`^(?=.{1,253}\\.?$)${LABEL}(?:\\.${LABEL})*\\.?$`);
 
 /** The index of a network interface, as the kernel numbers it (what if_nametoindex returns). */
@@ -94,8 +95,18 @@ function parseScopedIPv6(text: string): IpAddress | undefined {
   return { ...address, scopeId: index, scopeName: scope };
 }
 
+/** An international name in the ASCII form the resolver is asked for (`bücher.example` -> `xn--bcher-kva.example`). */
+function internationalName(name: string, text: string): string {
+  const { domainToASCII } = require('node:url') as typeof import('node:url'); // only when such a name is given
+  const ascii = domainToASCII(name);
+  // full-width digits map to an IPv4 address: a name must stay a name
+  if (!HOST_NAME.test(ascii) || /^[0-9.]+$/.test(ascii)) throw new UsageError(`host ${quote(text)} is not a valid international domain name`);
+  return ascii;
+}
+
 /**
- * A host: dotted-quad IPv4, IPv6 (brackets allowed, `%scope` for link-local), or a DNS name. Text made of digits
+ * A host: dotted-quad IPv4, IPv6 (brackets allowed, `%scope` for link-local), or a DNS name (an international one
+ * in its ASCII form; underscores allowed). Text made of digits
  * and dots only is an IPv4 address or an error, never a name (`127.1`, `256.0.0.1` are typos, not names).
  */
 export function parseHost(text: string): HostSpec {
@@ -104,6 +115,7 @@ export function parseHost(text: string): HostSpec {
   let address: IpAddress | undefined;
   if (bracketed || bare.includes(':')) address = parseScopedIPv6(bare);
   else if (/^[0-9.]+$/.test(bare)) address = parseIPv4(bare);
+  else if (/[^\x00-\x7f]/.test(bare)) return { kind: 'name', text: internationalName(bare, text) };
   else if (HOST_NAME.test(bare)) return { kind: 'name', text: bare };
   if (!address) throw new UsageError(`host must be an IPv4 or IPv6 address or a host name, not ${quote(text)}`);
   return { kind: 'address', text: bare, address };

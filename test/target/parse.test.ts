@@ -52,6 +52,18 @@ describe('hosts', () => {
     assert.throws(() => parseHost('[FEBF::2]'), /link-local address 'FEBF::2' needs a scope/);
     for (const text of ['fec0::1', 'fe7f::1', '::1', '2001:db8::1']) assert.equal(parseHost(text).kind, 'address', text);
   });
+  it('names: underscores accepted (docker-compose v1: project_db_1)', () => {
+    assert.deepEqual(parseHost('project_db_1'), { kind: 'name', text: 'project_db_1' });
+    assert.deepEqual(parseHost('_service._tcp.example'), { kind: 'name', text: '_service._tcp.example' });
+  });
+  it('international names become their ASCII form (url.domainToASCII), which is what is resolved and shown', () => {
+    assert.deepEqual(parseHost('bücher.example'), { kind: 'name', text: 'xn--bcher-kva.example' });
+    assert.deepEqual(parseHost('MÜNCHEN'), { kind: 'name', text: 'xn--mnchen-3ya' });
+    assert.deepEqual(parseTargets(['☃.net:80']).map((t) => t.host.text), ['xn--n3h.net']);
+    for (const text of ['ü..example', 'a\u0000ü', '１２７.０.０.１', 'ü'.repeat(300)]) {
+      assert.throws(() => parseHost(text), /is not a valid international domain name/, text);
+    }
+  });
   it('refuses digit-and-dot typos instead of treating them as names', () => {
     for (const text of ['127.1', '1.2.3.256', '10..1.1']) assert.throws(() => parseHost(text), /host must be/);
   });
