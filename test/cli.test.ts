@@ -135,6 +135,35 @@ describe('exit codes', () => {
   });
 });
 
+describe('--help', () => {
+  const tooWide = (text: string) => text.split(/\r?\n/).filter((line) => line.length > 80);
+
+  it('fits in 80 columns, every line, on a pipe and on a wide terminal alike', async () => {
+    assert.deepEqual(tooWide((await runCli(['--help'])).stdout), []);
+    const wide = await runCommand('script', ['-qec', `stty cols 200; ${process.execPath} ${CLI} --help`, '/dev/null']);
+    assert.match(wide.stdout, /Exit codes/);
+    assert.deepEqual(tooWide(wide.stdout), []);
+  });
+
+  it('writes every default one way, (default: 2s), never quoted, and no commander-made (choices: "...")', async () => {
+    const { stdout } = await runCli(['--help']);
+    const flat = stdout.replace(/\s+/g, ' ');
+    assert.doesNotMatch(stdout, /"|\(choices:|env:/);
+    for (const shown of ['repeat', '3 repeat, 1 blocking', '4', '2s', '1s fresh, 250ms --wait', '512', "the kernel's", 'connected', 'human', 'ffi-napi']) {
+      assert.ok(flat.includes(`(default: ${shown})`), shown);
+    }
+    assert.equal(flat.match(/default:/g)?.length, 11, 'no default written another way besides');
+  });
+
+  it('states the grammar of targets and the rule for durations', async () => {
+    const flat = (await runCli(['--help'])).stdout.replace(/\s+/g, ' ');
+    assert.match(flat, /^Usage: connprobe \[options\] HOST PORTS\.\.\. \| HOST:PORTS\.\.\. \| \[IPV6\]:PORTS\.\.\. /);
+    assert.match(flat, /Targets \(the two forms do not mix\): HOST PORTS\.\.\. the first argument is HOST \(unless it is a HOST:PORTS target\) and every later one is PORTS/);
+    assert.match(flat, /a bare number is seconds/);
+    assert.match(flat, /inf or 0: no deadline/);
+  });
+});
+
 describe('durations: a bare number is seconds, as in timeout(1), nc -w and curl --max-time', () => {
   it('-t 0.5 waits half a second for an answer', async () => {
     const queue = await startFullBacklog();
