@@ -106,8 +106,8 @@ function internationalName(name: string, text: string): string {
 
 /**
  * A host: dotted-quad IPv4, IPv6 (brackets allowed, `%scope` for link-local), or a DNS name (an international one
- * in its ASCII form; underscores allowed). Text made of digits
- * and dots only is an IPv4 address or an error, never a name (`127.1`, `256.0.0.1` are typos, not names).
+ * in its ASCII form; underscores allowed). Text made of digits and dots only is an IPv4 address or an error, never
+ * a name (`127.1`, `256.0.0.1` are typos, not names).
  */
 export function parseHost(text: string): HostSpec {
   const bracketed = text.startsWith('[') && text.endsWith(']');
