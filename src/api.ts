@@ -56,7 +56,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
 
 export interface ConcurrentOptions extends CommonOptions {
   readonly targets: readonly TargetSpec[];
-  /** Retry each target on a fresh socket until it meets `expect`, or this many ms have passed. */
+  /** Retry each target on a fresh socket until it meets `expect`, or this many ms have passed (Infinity: no deadline). */
   readonly waitMs?: number;
   /** Pause between retries while waiting, in ms; default 250. */
   readonly intervalMs?: number;

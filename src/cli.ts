@@ -4,45 +4,77 @@ import { BACKENDS, type BackendName } from './libc/load';
 import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
-import { parseDuration, parseTargets, parseWholeNumber } from './target/parse';
-import { UsageError } from './usage';
+import { bareSecondsWarning, parseDuration, parseTargets, parseWait, parseWholeNumber } from './target/parse';
+import { printable, UsageError } from './usage';
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const BROKEN_PIPE_EXIT = 141;
 const INTERNAL_ERROR_EXIT = 70;
 
+/** Help sections are written for 80 columns, and commander wraps the option list to the same width. */
+const HELP_WIDTH = 80;
+
+/** Two columns: a term padded to `width`, then what it means. */
+const table = (width: number, rows: readonly (readonly [string | number, string])[]) =>
+  rows.map(([term, text]) => `  ${String(term).padEnd(width)}${text}`).join('\n');
+
+const TARGETS = `Targets (the two forms do not mix):
+${table(16, [
+  ['HOST PORTS...', 'the first argument is HOST (unless it is a HOST:PORTS target)'],
+  ['', 'and every later one is PORTS: 80, 8000-8010 or 80,443,9000'],
+  ['HOST:PORTS...', 'every argument, with a colon, a whole target: db:5432,'],
+  ['', '[::1]:80-90, [fe80::1%eth0]:22'],
+])}
+HOST is an IPv4 or IPv6 address (a link-local one with its interface:
+fe80::1%eth0) or a name (an international one is looked up in ASCII form).
+
+Durations: 250ms, 2s, 1.5s, 1m, 1h; a bare number is seconds, as in timeout(1),
+nc -w and curl --max-time (-t 0.5 is half a second).`;
+
+const MODES_HELP = `Modes (one target, no --wait):
+${table(10, [
+  ['repeat', 'one non-blocking socket, connect() called --repeat times (the'],
+  ['', 'classic puzzle); if no call settled it, waits as poll mode does'],
+  ['poll', 'connect() once, poll() for POLLOUT up to --timeout, then'],
+  ['', 'getsockopt(SO_ERROR), as man 2 connect says'],
+  ['fresh', 'a new socket per attempt, --count attempts --interval apart, with'],
+  ['', 'ping-style statistics'],
+  ['blocking', 'no O_NONBLOCK: connect() waits itself, for up to --timeout'],
+  ['', '(SO_SNDTIMEO)'],
+])}
+Several targets, or --wait: probed at once (non-blocking sockets, one poll()),
+one line per target.`;
+
+const EXAMPLES = `Examples:
+${table(46, [
+  ['connprobe 127.0.0.1 12345 --explain', 'the classic puzzle, call by call'],
+  ['connprobe 127.0.0.1 12345 -f classic', 'what the C reproduction prints'],
+  ['connprobe [::1]:5432 -m poll -t 500ms', "man 2 connect's way to wait"],
+  ['connprobe localhost 8080 -m fresh -c 5', 'tcping: five sockets, statistics'],
+  ['connprobe db 5432 --wait 30s', 'wait until a database accepts'],
+  ['connprobe --expect refused 127.0.0.1 6379 -q', 'assert that a port is closed'],
+  ['connprobe 127.0.0.1 80 443 8000-8010 --any', 'exit 0 if any port is open'],
+  ['connprobe web:443 db:5432 --json', 'services, machine-readable'],
+])}`;
+
 const EXIT_TABLE = `Exit codes (the same in every mode):
-  ${EXIT_CODES.connected}    connected (every target; with --any, one), or every --expect met
-  ${EXIT_CODES.refused}    refused: ECONNREFUSED, nothing listens there
-  ${EXIT_CODES.usage}    usage error: bad arguments
-  ${EXIT_CODES.timeout}    timed out: no answer within --timeout (or --wait), or ETIMEDOUT
-  ${EXIT_CODES.unreachable}    unreachable: ENETUNREACH, EHOSTUNREACH or EADDRNOTAVAIL
-  ${EXIT_CODES.unresolved}    the name did not resolve
-  ${EXIT_CODES['local-error']}    local error: a call failed here (EMFILE, EACCES, ...), or an unsupported platform
-  ${EXIT_CODES['self-connect']}    self-connect: no listener; the kernel connected the socket to itself
-  ${EXPECTATION_NOT_MET}    an --expect or --expect-sequence was not met
-  ${INTERNAL_ERROR_EXIT}   internal error (a bug; CONNPROBE_DEBUG=1 prints the stack)
-  ${SIGNAL_EXIT.SIGINT}  interrupted by SIGINT, ${SIGNAL_EXIT.SIGTERM} by SIGTERM (sockets closed, partial results printed)
-  ${BROKEN_PIPE_EXIT}  stdout closed early (e.g. | head -1): stopped quietly
-Without --expect, several targets exit with the code of the first one that did not connect.
-A name with several addresses counts as connected if any address connected.`;
-
-const EXAMPLES = `Modes (one target, no --wait):
-  repeat    one non-blocking socket, connect() called --repeat times (the classic puzzle); if no call
-            settled it, waits for the answer as poll mode does
-  poll      connect() once, poll() for POLLOUT up to --timeout, then getsockopt(SO_ERROR): man 2 connect
-  fresh     a new socket per attempt, --count attempts --interval apart, with ping-style statistics
-  blocking  no O_NONBLOCK: connect() waits itself, bounded by SO_SNDTIMEO = --timeout
-Several targets, or --wait: probed concurrently (poll()'d non-blocking sockets), one line per target.
-
-Examples:
-  connprobe 127.0.0.1 12345 --repeat 3 --explain   the classic puzzle, explained call by call
-  connprobe 127.0.0.1 12345 --format classic       what the C reproduction prints, byte for byte
-  connprobe [::1]:5432 --mode poll --timeout 500ms the right way to wait for a connect()
-  connprobe localhost 8080 --mode fresh --count 5  tcping: five sockets, latency and statistics
-  connprobe db 5432 --wait 30s                     wait for a database (exit 0 once it accepts)
-  connprobe 127.0.0.1 6379 --expect refused -q     assert that a port is closed
-  connprobe 127.0.0.1 8000-8010,9000 --any         sweep ports; exit 0 if any is open
-  connprobe web:443 db:5432 cache:6379 --json      check a list of services, machine-readable`;
+${table(5, [
+  [EXIT_CODES.connected, 'connected (every target; with --any, one), or every --expect met'],
+  [EXIT_CODES.refused, 'refused: ECONNREFUSED, nothing listens there'],
+  [EXIT_CODES.usage, 'usage error: bad arguments'],
+  [EXIT_CODES.timeout, 'timed out: no answer within --timeout (or --wait), or ETIMEDOUT'],
+  [EXIT_CODES.unreachable, 'unreachable: ENETUNREACH, EHOSTUNREACH or EADDRNOTAVAIL'],
+  [EXIT_CODES.unresolved, 'the name did not resolve'],
+  [EXIT_CODES['local-error'], 'local error: a call failed here (EMFILE, EACCES, ...), or an'],
+  ['', 'unsupported platform'],
+  [EXIT_CODES['self-connect'], 'self-connect: no listener; the kernel connected the socket to itself'],
+  [EXPECTATION_NOT_MET, 'an --expect or --expect-sequence was not met (stderr says how)'],
+  [INTERNAL_ERROR_EXIT, 'internal error (a bug; CONNPROBE_DEBUG=1 prints the stack)'],
+  [SIGNAL_EXIT.SIGINT, `SIGINT (${SIGNAL_EXIT.SIGTERM}: SIGTERM): sockets closed, partial results printed`],
+  [BROKEN_PIPE_EXIT, 'stdout closed early (e.g. | head -1): stopped quietly'],
+])}
+Without --expect, several targets exit with the code of the first one that did
+not connect. A name with several addresses counts as connected if any address
+connected.`;
 
 interface CliOptions {
   mode?: Mode;
@@ -70,39 +102,42 @@ interface CliOptions {
 function buildProgram(): Command {
   return new Command()
     .name('connprobe')
-    .usage('[options] HOST PORTS | HOST:PORTS... | [IPV6]:PORTS...')
+    .usage('[options] HOST PORTS... | HOST:PORTS... | [IPV6]:PORTS...')
     .description(
       'Calls socket(), fcntl(), connect(), poll() and getsockopt() through libc and prints every call with what ' +
         'the kernel answered: return value, errno name and number, strerror text, and how long the call took.',
     )
-    .argument('<target...>', 'HOST PORTS, or HOST:PORTS targets; PORTS like 80, 8000-8010 or 80,443')
-    .addOption(new Option('-m, --mode <mode>', 'how connect() is called, one target (default: repeat)').choices(MODES))
-    .option('-n, --repeat <count>', 'connect() calls on the one socket (repeat: 3, blocking: 1)')
+    .argument('<target...>', 'HOST PORTS... or HOST:PORTS...: see Targets below')
+    // every option's default and choices are written in its description, one way: `(default: 2s)`, no quotes
+    .addOption(new Option('-m, --mode <mode>', 'how connect() is called on one target: repeat, poll, fresh or blocking (default: repeat)').choices(MODES))
+    .option('-n, --repeat <count>', 'connect() calls on the one socket (default: 3 repeat, 1 blocking)')
     .option('-c, --count <count>', 'attempts in fresh mode (default: 4)')
-    .option('-t, --timeout <duration>', 'how long one attempt waits for an answer: 250ms, 2s, 1m, or ms (default: 2s)')
+    .option('-t, --timeout <duration>', 'how long one attempt waits for an answer (default: 2s)')
     .option('-i, --interval <duration>', 'pause between attempts (default: 1s fresh, 250ms --wait)')
-    .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes')
-    .option('--concurrency <n>', 'handshakes in flight at once (also bounded by the fd limit) (default: 512)')
-    .option('--syn-retries <n>', 'TCP_SYNCNT: SYN retransmissions before ETIMEDOUT (1-127)')
+    .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes; inf or 0: no deadline')
+    .option('--concurrency <n>', 'handshakes in flight at once, also bounded by the fd limit (default: 512)')
+    .option('--syn-retries <n>', "TCP_SYNCNT: SYN retransmissions before ETIMEDOUT, 1-127 (default: the kernel's)")
     .option('-4, --ipv4', 'resolve names to IPv4 addresses only')
     .option('-6, --ipv6', 'resolve names to IPv6 addresses only')
-    .option('--expect <verdicts...>', `exit 0 iff every target's verdict is one of these: ${VERDICTS.join(', ')}`)
-    .option('--expect-sequence <errnos>', 'exit 0 iff the connect() calls answered exactly these (e.g. EINPROGRESS,ECONNREFUSED,EINPROGRESS; 0 for success)')
+    .option('--expect <verdicts>', `exit 0 iff every target's verdict is one of these (comma-separated, repeatable): ${VERDICTS.join(', ')} (default: connected)`, collectVerdicts)
+    .option('--expect-sequence <errnos>', 'exit 0 iff the connect() calls answered exactly these, e.g. EINPROGRESS,ECONNREFUSED,EINPROGRESS (0 for a success)')
     .option('--any', 'exit 0 if at least one target meets the expectation')
     .option('-e, --explain', 'after each call, one line on what the kernel did and why (Linux)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('human'))
+    .addOption(new Option('-f, --format <format>', 'human, classic, json or ndjson (default: human)').choices(FORMATS).default('human'))
     .option('--json', 'same as --format json: one JSON document (schema/connprobe.schema.json)')
     .option('--ndjson', 'same as --format ndjson: one JSON event per line, streamed')
-    .option('-q, --quiet', 'print nothing: the exit code is the answer')
+    .option('-q, --quiet', 'print no results: the exit code is the answer')
     .addOption(
-      new Option('--ffi <backend>', 'how libc is called: ffi-napi, or koffi (faster start-up and calls)')
+      new Option('--ffi <backend>', 'how libc is called: ffi-napi, or koffi (faster start-up and calls); also CONNPROBE_FFI (default: ffi-napi)')
         .choices(BACKENDS)
         .default('ffi-napi')
         .env('CONNPROBE_FFI'),
     )
     .option('--color', 'force colour (default: only on a terminal, never with NO_COLOR; FORCE_COLOR forces it)')
     .option('--no-color', 'never colour')
-    .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_TABLE}\n`)
+    .helpOption('-h, --help', 'show this help')
+    .configureHelp({ helpWidth: HELP_WIDTH, optionDescription: (option) => option.description })
+    .addHelpText('after', `\n${TARGETS}\n\n${MODES_HELP}\n\n${EXAMPLES}\n\n${EXIT_TABLE}\n`)
     .showSuggestionAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined }); // errors are printed once, by fail(), as one line
@@ -117,17 +152,19 @@ function useColour(explicit: boolean | undefined): boolean {
   return Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb';
 }
 
+/** One line on stderr. The whole message is made printable: commander's own errors quote argv unescaped. */
+function say(message: string): void {
+  process.stderr.write(`connprobe: ${printable(message)}\n`);
+}
+
 function fail(message: string, code: number): number {
-  process.stderr.write(`connprobe: ${message}\n`);
+  say(message);
   return code;
 }
 
-function parseExpect(values: readonly string[] | undefined): VerdictKind[] | undefined {
-  if (!values) return undefined;
-  const kinds = values.flatMap((v) => v.split(',')).map((v) => (v === 'timed-out' ? 'timeout' : v));
-  const unknown = kinds.find((k) => !VERDICTS.includes(k as VerdictKind));
-  if (unknown !== undefined) throw new UsageError(`--expect takes ${VERDICTS.join(', ')}; not '${unknown}'`);
-  return kinds as VerdictKind[];
+/** --expect's values, comma-separated and repeatable; options.ts checks each (`timed-out` is how output says it). */
+function collectVerdicts(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => (v === 'timed-out' ? 'timeout' : v))];
 }
 
 /** The CLI's name for each option, in messages. */
@@ -154,14 +191,14 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       count: whole(o.count, '--count', 1, 1_000_000),
       timeoutMs: duration(o.timeout, '--timeout', 1),
       intervalMs: duration(o.interval, '--interval', 0),
-      waitMs: duration(o.wait, '--wait', 1),
+      waitMs: o.wait === undefined ? undefined : parseWait(o.wait, '--wait'),
       concurrency: whole(o.concurrency, '--concurrency', 1, 65_536),
       synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
       family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
       backend: o.ffi,
       format: (formats[0] || undefined) as Format | undefined,
       explain: o.explain,
-      expect: parseExpect(o.expect),
+      expect: o.expect as VerdictKind[] | undefined, // checked by resolveOptions, as the API's are
       expectSequence: sequence,
       any: o.any,
     },
@@ -253,13 +290,19 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0; // --help, --version
-      return fail(error.message.replace(/^error: /, '').split('\n')[0], EXIT_CODES.usage);
+      return fail(error.message.replace(/^error: /, ''), EXIT_CODES.usage);
     }
     throw error;
   }
   const options = program.opts<CliOptions>();
   try {
-    return await runWired(toOptions(program.args, options), Boolean(options.quiet), useColour(options.color));
+    const resolved = toOptions(program.args, options);
+    // said even with --quiet: it is about the command line, like a usage error, and scripts are where it hides
+    for (const [text, flag] of [[options.timeout, '--timeout'], [options.interval, '--interval']] as const) {
+      const warning = text === undefined ? undefined : bareSecondsWarning(text, flag);
+      if (warning) say(warning);
+    }
+    return await runWired(resolved, Boolean(options.quiet), useColour(options.color));
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
     if (error instanceof UnsupportedPlatformError) {
@@ -277,7 +320,7 @@ export function main(argv: readonly string[]): void {
     },
     (error: unknown) => {
       // a bug, not a user error: one line, and the stack only on request
-      process.stderr.write(`connprobe: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`connprobe: internal error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
       if (process.env.CONNPROBE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
       process.exitCode = INTERNAL_ERROR_EXIT;
     },

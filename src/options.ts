@@ -4,7 +4,7 @@ import type { Expectation } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
 import type { TargetSpec } from './target/parse';
 import type { Family } from './target/resolve';
-import { UsageError } from './usage';
+import { quote, UsageError } from './usage';
 
 export const MODES = ['repeat', 'poll', 'fresh', 'blocking'] as const;
 /** How connect() is called on one target: see --help. */
@@ -28,7 +28,7 @@ export interface OptionsInput {
   readonly timeoutMs?: number;
   /** Pause between attempts (fresh, --wait). */
   readonly intervalMs?: number;
-  /** Retry until every target meets the expectation, or this many ms have passed. */
+  /** Retry until every target meets the expectation, or this many ms have passed; Infinity: no deadline. */
   readonly waitMs?: number;
   /** Handshakes in flight at once, at most (also bounded by the fd limit). */
   readonly concurrency?: number;
@@ -55,6 +55,7 @@ export interface Options {
   readonly count: number;
   readonly timeoutMs: number;
   readonly intervalMs: number;
+  /** --wait's deadline, in ms from the start; Infinity: none (until met or interrupted); null: no --wait. */
   readonly waitMs: number | null;
   readonly concurrency: number;
   readonly synRetries: number | null;
@@ -129,14 +130,15 @@ function checkRange(input: OptionsInput, name: OptionName, spell: OptionSpelling
   const range = RANGES[name];
   if (value === undefined || !range) return;
   const [min, max] = range;
+  if (value === Infinity && name === 'waitMs') return; // no deadline
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${spell(name)} must be a whole number from ${min} to ${max}, not ${String(value)}`);
+    throw new UsageError(`${spell(name)} must be a whole number from ${min} to ${max}, not ${quote(String(value))}`);
   }
 }
 
 function checkChoice<T>(value: T | undefined, choices: readonly T[], what: string): void {
   if (value !== undefined && !choices.includes(value)) {
-    throw new UsageError(`${what} must be one of ${choices.join(', ')}, not ${String(value)}`);
+    throw new UsageError(`${what} must be one of ${choices.join(', ')}, not ${quote(String(value))}`);
   }
 }
 
@@ -145,7 +147,7 @@ const ERRNO_NAMES = new Set(Object.keys(constants.errno));
 function checkSequence(names: readonly string[] | undefined, spell: OptionSpelling): void {
   const bad = names?.find((n) => n !== '0' && !ERRNO_NAMES.has(n));
   if (bad !== undefined) {
-    throw new UsageError(`${spell('expectSequence')} takes errno names (or 0) separated by commas, not '${bad}'`);
+    throw new UsageError(`${spell('expectSequence')} takes errno names (or 0) separated by commas, not ${quote(bad)}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { loadLibc } from './libc/load';
 import type { Options } from './options';
-import { ExitCodeTally, targetMeets } from './probe/expectation';
+import { ExitCodeTally, EXPECTATION_NOT_MET, targetMeets } from './probe/expectation';
 import { runProbe } from './probe/run';
 import type { Output, Sink } from './render/sink';
 
@@ -49,7 +49,7 @@ export async function run(options: Options, io: RunIo): Promise<number> {
       onEvent: (event) => {
         if (event.type === 'target') {
           const { result } = event;
-          tally.add({ verdict: result.verdict, met: targetMeets(result, options.expectation) });
+          tally.add(result, targetMeets(result, options.expectation));
         }
         sink.onEvent(event);
       },
@@ -58,5 +58,7 @@ export async function run(options: Options, io: RunIo): Promise<number> {
   );
   const exitCode = io.finalExitCode(tally.code());
   sink.end({ exitCode, interrupted: summary.interrupted, durationMs: summary.durationMs });
+  const unmet = exitCode === EXPECTATION_NOT_MET && !io.quiet ? tally.unmetMessage() : undefined;
+  if (unmet) io.writeError(`connprobe: ${unmet}`); // exit 8 says why, after the results (stdout may be JSON)
   return exitCode;
 }

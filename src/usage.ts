@@ -2,3 +2,19 @@
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * User text made safe to echo in a one-line message: C0 and C1 controls and DEL are escaped (`\n`, `\x1b`), so
+ * that an argument can neither split the message nor drive the terminal (colour, cursor). Backslashes are left as
+ * they are: applying it twice changes nothing.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** User text quoted in a message: `'...'`, made printable. */
+export function quote(text: string): string {
+  return `'${printable(text)}'`;
+}

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, closedPort, ROOT, runCli, runCommand, serverForSuite, startListener } from './helpers';
+import { CLI, closedPort, ROOT, runCli, runCommand, serverForSuite, startFullBacklog, startListener } from './helpers';
 
 describe('bad input: one line on stderr naming the problem, exit code 2, no stack trace', () => {
   const cases: [string[], RegExp][] = [
@@ -28,7 +28,10 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '--repeat'], /option '-n, --repeat <count>' argument missing/],
     [['127.0.0.1', '80', '--bogus'], /unknown option '--bogus'/],
     [['127.0.0.1', '80', '--format', 'xml'], /'xml' is invalid.*human, classic/],
-    [['127.0.0.1', '80', 'extra'], /too many arguments/],
+    [['127.0.0.1', '80', 'extra'], /port .* not 'extra'/],
+    [['127.0.0.1', '80', '127.0.0.1:81'], /'127\.0\.0\.1:81' is a whole target, after HOST '127\.0\.0\.1': HOST PORTS\.\.\. and HOST:PORTS\.\.\. do not mix/],
+    [['127.0.0.1:80', '443'], /'443' is not a HOST:PORTS target: HOST PORTS\.\.\. and HOST:PORTS\.\.\. do not mix/],
+    [['localhost', '80', '[::1]:80'], /do not mix/],
     [['256.0.0.1', '80'], /host must be an IPv4 or IPv6 address or a host name, not '256.0.0.1'/],
     [['127.1', '80'], /host .* not '127.1'/],
     [['127.0.0.01', '80'], /host .* not '127.0.0.01'/],
@@ -36,8 +39,18 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['::1::', '80'], /host .* not '::1::'/],
     [['1:2:3:4:5:6:7:8:9', '80'], /host .* not '1:2:3:4:5:6:7:8:9'/],
     [['', '80'], /host .* not ''/],
-    [['bad_host', '80'], /host .* not 'bad_host'/],
+    [['bad host', '80'], /host .* not 'bad host'/],
+    [['-bad', '80'], /unknown option '-bad'/],
+    [['bad-', '80'], /host .* not 'bad-'/],
+    [['ü..example', '80'], /host 'ü\.\.example' is not a valid international domain name/],
+    [['１２７.０.０.１', '80'], /host .* is not a valid international domain name/],
     [['fe80::1%nosuchif0', '80'], /no network interface 'nosuchif0'/],
+    [['fe80::1%4294967296', '80'], /the scope of 'fe80::1%4294967296' must be an interface name or index from 1 to 4294967295, not '4294967296'/],
+    [['fe80::1%99999999999999999999', '80'], /the scope of .* not '99999999999999999999'/],
+    [['fe80::1%0', '80'], /the scope of 'fe80::1%0' must be .* not '0'/],
+    [['fe80::1', '80'], /link-local address 'fe80::1' needs a scope, the interface to use: e\.g\. fe80::1%eth0/],
+    [['[fe80::abcd]:80'], /link-local address 'fe80::abcd' needs a scope/],
+    [['febf::1', '80', '-m', 'poll'], /link-local address 'febf::1' needs a scope/],
     [['[::1]:0'], /port .* not '0'/],
     [['[::1'], /target must be .* not '\[::1'/],
     [['127.0.0.1:80:90'], /target must be .* not '127.0.0.1:80:90'/],
@@ -47,6 +60,10 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '--timeout', '1000h'], /--timeout .* not '1000h'/],
     [['127.0.0.1', '80', '--timeout', '25d'], /--timeout .* not '25d'/],
     [['127.0.0.1', '80', '--interval', 'soon'], /--interval .* not 'soon'/],
+    [['127.0.0.1', '80', '--timeout', '0.0001'], /--timeout must be a duration like 250ms, 2s, 1\.5m or 1h \(a bare number is seconds\), at least 1ms, not '0\.0001'/],
+    [['127.0.0.1', '80', '--timeout', '1d'], /--timeout .* not '1d'/],
+    [['127.0.0.1', '80', '--wait', '0.0001'], /--wait must be a duration .* at least 1ms, not '0\.0001'/],
+    [['127.0.0.1', '80', '--wait', 'infinity'], /--wait must be a duration .* not 'infinity'/],
     [['127.0.0.1', '80', '--mode', 'nope'], /'nope' is invalid.*repeat, poll, fresh, blocking/],
     [['127.0.0.1', '80', '--count', '0'], /--count .* not '0'/],
     [['127.0.0.1', '80', '--syn-retries', '0'], /--syn-retries must be a whole number from 1 to 127, not '0'/],
@@ -58,7 +75,10 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80-81', '--format', 'classic'], /--format classic shows one socket/],
     [['127.0.0.1', '80', '--wait', 'forever'], /--wait must be a duration .* not 'forever'/],
     [['127.0.0.1', '80', '--concurrency', '0'], /--concurrency .* not '0'/],
-    [['127.0.0.1', '80', '--expect', 'open'], /--expect takes connected, refused, .*; not 'open'/],
+    [['127.0.0.1', '80', '--expect', 'open'], /--expect must be one of connected, refused, timeout, unreachable, unresolved, local-error, self-connect, not 'open'/],
+    [['127.0.0.1', '80', '--expect', 'refused,'], /--expect must be one of .*, not ''/],
+    [['127.0.0.1', '80', '--expect', 'refused', '--expect', 'opened'], /--expect .* not 'opened'/],
+    [['127.0.0.1', '80', '--expect'], /option '--expect <verdicts>' argument missing/],
     [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,refused'], /--expect-sequence takes errno names .* not 'refused'/],
     [['127.0.0.1', '80', '-m', 'poll', '--expect-sequence', 'EINPROGRESS'], /--expect-sequence checks the connect\(\) calls of repeat or blocking mode/],
     [['127.0.0.1', '80', '--json', '--ndjson'], /choose one output format, not json and ndjson/],
@@ -70,6 +90,13 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '-m', 'blocking', '-i', '1s'], /--interval does nothing here/],
     [['127.0.0.1', '80', '-t', '1s', '-f', 'classic'], /--timeout does nothing here: --format classic in repeat mode never waits for an answer/],
     [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,EBOGUS'], /--expect-sequence takes errno names .* not 'EBOGUS'/],
+    [['127.0.0.1', '80', '--expect-sequence', 'EBOGUS'], /--expect-sequence takes errno names \(or 0\) separated by commas, not 'EBOGUS'/],
+    // user text echoed in a message has its control characters escaped: one line, and nothing for the terminal
+    [['127.0.0.1\n80', '80'], /host .* not '127\.0\.0\.1\\n80'/],
+    [['\x1b[31mred', '80'], /host .* not '\\x1b\[31mred'/],
+    [['127.0.0.1', '80\r\t\x7f\u009b'], /port .* not '80\\r\\t\\x7f\\x9b'/],
+    [['127.0.0.1', '80', '--bogus\x1b[2J'], /unknown option '--bogus\\x1b\[2J'/],
+    [['127.0.0.1', '80', '--mode', 'poll\nfresh'], /argument 'poll\\nfresh' is invalid/],
   ];
   for (const [args, message] of cases) {
     it(`rejects ${JSON.stringify(args)}`, async () => {
@@ -77,6 +104,7 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
       assert.equal(code, 2);
       assert.equal(stdout, '');
       assert.match(stderr, /^connprobe: [^\n]+\n$/, 'exactly one line on stderr');
+      assert.doesNotMatch(stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, 'no control character but the final newline');
       assert.match(stderr, message);
       assert.doesNotMatch(stderr, /\n\s+at |Error:/, 'no stack trace');
     });
@@ -105,6 +133,84 @@ describe('exit codes', () => {
     for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 8, 70, 130, 141]) assert.match(stdout, new RegExp(`^  ${n} +\\S`, 'm'));
     assert.match(stdout, /Examples:/);
   });
+});
+
+describe('--help', () => {
+  const tooWide = (text: string) => text.split(/\r?\n/).filter((line) => line.length > 80);
+
+  it('fits in 80 columns, every line, on a pipe and on a wide terminal alike', async () => {
+    assert.deepEqual(tooWide((await runCli(['--help'])).stdout), []);
+    const wide = await runCommand('script', ['-qec', `stty cols 200; ${process.execPath} ${CLI} --help`, '/dev/null']);
+    assert.match(wide.stdout, /Exit codes/);
+    assert.deepEqual(tooWide(wide.stdout), []);
+  });
+
+  it('writes every default one way, (default: 2s), never quoted, and no commander-made (choices: "...")', async () => {
+    const { stdout } = await runCli(['--help']);
+    const flat = stdout.replace(/\s+/g, ' ');
+    assert.doesNotMatch(stdout, /"|\(choices:|env:/);
+    for (const shown of ['repeat', '3 repeat, 1 blocking', '4', '2s', '1s fresh, 250ms --wait', '512', "the kernel's", 'connected', 'human', 'ffi-napi']) {
+      assert.ok(flat.includes(`(default: ${shown})`), shown);
+    }
+    assert.equal(flat.match(/default:/g)?.length, 11, 'no default written another way besides');
+  });
+
+  it('states the grammar of targets and the rule for durations', async () => {
+    const flat = (await runCli(['--help'])).stdout.replace(/\s+/g, ' ');
+    assert.match(flat, /^Usage: connprobe \[options\] HOST PORTS\.\.\. \| HOST:PORTS\.\.\. \| \[IPV6\]:PORTS\.\.\. /);
+    assert.match(flat, /Targets \(the two forms do not mix\): HOST PORTS\.\.\. the first argument is HOST \(unless it is a HOST:PORTS target\) and every later one is PORTS/);
+    assert.match(flat, /a bare number is seconds/);
+    assert.match(flat, /inf or 0: no deadline/);
+  });
+});
+
+describe('durations: a bare number is seconds, as in timeout(1), nc -w and curl --max-time', () => {
+  it('-t 0.5 waits half a second for an answer', async () => {
+    const queue = await startFullBacklog();
+    try {
+      const started = Date.now();
+      const { code, stderr } = await runCli(['127.0.0.1', String(queue.port), '-m', 'poll', '-t', '0.5']);
+      assert.equal(code, 3);
+      assert.equal(stderr, '');
+      assert.ok(Date.now() - started >= 500);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('from 100 up, says once on stderr that it reads seconds (it may have meant ms), and still runs', async () => {
+    const closed = String(await closedPort());
+    const slow = await runCli(['127.0.0.1', closed, '-m', 'poll', '--timeout', '500']);
+    assert.equal(slow.code, 1, 'refused: the run went on');
+    assert.equal(slow.stderr, 'connprobe: --timeout 500 is 500 seconds; did you mean 500ms?\n');
+    const fresh = await runCli(['127.0.0.1', closed, '-m', 'fresh', '-c', '1', '-i', '100', '-t', '2', '-q']);
+    assert.equal(fresh.stderr, 'connprobe: --interval 100 is 100 seconds; did you mean 100ms?\n', 'even with --quiet');
+    for (const args of [['-t', '99'], ['-t', '500ms'], ['-t', '1m']]) {
+      assert.equal((await runCli(['127.0.0.1', closed, '-m', 'poll', ...args])).stderr, '', args.join(' '));
+    }
+  });
+
+  for (const forever of ['inf', '0']) {
+    it(`--wait ${forever} has no deadline: it retries until the port opens`, async () => {
+      const port = await closedPort();
+      const child = spawn(process.execPath, [CLI, '127.0.0.1', String(port), '--wait', forever, '-i', '20ms', '--ndjson']);
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+      const attempts = () => stdout.split('"type":"attempt"').length - 1;
+      const deadline = Date.now() + 10_000;
+      while (attempts() < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const listener = await startListener('127.0.0.1', port);
+      try {
+        assert.equal(await exited, 0);
+      } finally {
+        await listener.close();
+      }
+      const start = JSON.parse(stdout.split('\n')[0]);
+      assert.deepEqual([start.options.wait, start.options.waitMs], [true, null], 'JSON has no Infinity: wait, and no deadline');
+      assert.ok(attempts() >= 6);
+    });
+  }
 });
 
 describe('human output', () => {
@@ -155,7 +261,31 @@ describe('in pipelines and CI scripts', () => {
     assert.equal((await runCli(['127.0.0.1', String(closed), '--expect', 'refused', '-q'])).code, 0);
     assert.equal((await runCli(['127.0.0.1', String(listener.port), '--expect', 'refused', '-q'])).code, 8);
     assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'refused', '--any', '-q'])).code, 0);
-    assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'connected', 'refused', '-q'])).code, 0);
+    assert.equal((await runCli([`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--expect', 'connected,refused', '-q'])).code, 0);
+  });
+
+  it('an unmet expectation (exit 8) says on stderr, in one line, what was expected and what was seen; not with -q', async () => {
+    const closed = await closedPort();
+    const one = await runCli(['--expect', 'refused', '127.0.0.1', String(listener.port)]);
+    assert.equal(one.code, 8);
+    assert.equal(one.stderr, `connprobe: expected refused, got connected (127.0.0.1:${listener.port})\n`);
+    const many = await runCli(['127.0.0.1', String(closed), String(listener.port), '--expect', 'connected', '--json']);
+    assert.equal(many.code, 8);
+    assert.equal(JSON.parse(many.stdout).exitCode, 8, 'stdout stays the document');
+    assert.equal(many.stderr, `connprobe: expected connected, got refused (127.0.0.1:${closed}); 1 of 2 targets unmet\n`);
+    const sequence = await runCli(['127.0.0.1', String(closed), '--expect-sequence', 'EINPROGRESS,EINPROGRESS']);
+    assert.equal(sequence.code, 8);
+    assert.equal(sequence.stderr, `connprobe: expected connect() to answer EINPROGRESS,EINPROGRESS, got EINPROGRESS,ECONNREFUSED (127.0.0.1:${closed})\n`);
+    assert.equal((await runCli(['--expect', 'refused', '127.0.0.1', String(listener.port), '-q'])).stderr, '');
+  });
+
+  it('--expect takes one value (comma-separated, repeatable), so a target may follow it', async () => {
+    const closed = String(await closedPort());
+    assert.equal((await runCli(['--expect', 'refused', '127.0.0.1', closed, '-q'])).code, 0);
+    assert.equal((await runCli(['--expect', 'timeout,refused', '127.0.0.1', closed, '-q'])).code, 0);
+    assert.equal((await runCli(['--expect', 'timeout', '--expect', 'refused', '127.0.0.1', closed, '-q'])).code, 0);
+    assert.equal((await runCli(['--expect', 'timeout', '--expect', 'connected', '127.0.0.1', closed, '-q'])).code, 8);
+    assert.equal((await runCli(['--expect', 'timed-out,refused', '127.0.0.1', closed, '-q'])).code, 0, 'as output spells it');
   });
 
   it('--expect-sequence asserts the kernel\'s exact answers in repeat mode', async () => {
@@ -166,6 +296,15 @@ describe('in pipelines and CI scripts', () => {
     assert.equal(wrong.code, 8);
     const open = await runCli(['127.0.0.1', String(listener.port), '--expect-sequence', 'EINPROGRESS,0,EISCONN', '-q']);
     assert.equal(open.code, 0);
+  });
+
+  it('HOST PORT PORT probes each port, as nc -z host 80 443 does', async () => {
+    const closed = await closedPort();
+    const { code, stdout } = await runCli(['127.0.0.1', String(listener.port), String(closed)]);
+    assert.equal(code, 1, 'the first failure: refused');
+    assert.match(stdout, new RegExp(`^127\\.0\\.0\\.1:${listener.port} +connected`, 'm'));
+    assert.match(stdout, new RegExp(`^127\\.0\\.0\\.1:${closed} +refused`, 'm'));
+    assert.match(stdout, /^2 targets: 1 connected, 1 refused \(/m);
   });
 
   it('without --expect, several targets exit 0 only if all connected, else with the first failure\'s code', async () => {

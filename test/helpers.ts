@@ -38,17 +38,16 @@ export function runCli(args: readonly string[]): Promise<RunResult> {
   return runCommand(process.execPath, [CLI, ...args]);
 }
 
-/** A loopback listener that accepts and holds connections; close() stops it and drops them. */
-export async function startListener(host = '127.0.0.1'): Promise<{ port: number; close: () => Promise<void> }> {
+/** A loopback listener that accepts and holds connections (on `port`, or one the kernel picks); close() stops it and drops them. */
+export async function startListener(host = '127.0.0.1', port = 0): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, host, ok));
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(port, host, ok));
   return {
-    port,
+    port: (server.address() as import('node:net').AddressInfo).port,
     close: () =>
       new Promise<void>((ok) => {
         for (const socket of sockets) socket.destroy();

@@ -15,6 +15,13 @@ describe('options: every default and every check in one place', () => {
     assert.equal(resolveOptions({ targets: one, expectSequence: ['EINPROGRESS', 'ECONNREFUSED'] }).repeat, 2);
   });
 
+  it('a wait with no deadline is waitMs Infinity; zero is no wait the API takes', () => {
+    assert.equal(resolveOptions({ targets: one, waitMs: Infinity }).waitMs, Infinity);
+    assert.equal(resolveOptions({ targets: one, waitMs: Infinity }).scan, true);
+    assert.throws(() => resolveOptions({ targets: one, waitMs: 0 }), /waitMs must be a whole number from 1/);
+    assert.throws(() => resolveOptions({ targets: one, timeoutMs: Infinity }), /timeoutMs must be a whole number/);
+  });
+
   it('several targets, or a wait, make a scan', () => {
     assert.equal(resolveOptions({ targets: one }).scan, false);
     assert.equal(resolveOptions({ targets: two }).scan, true);

@@ -57,6 +57,11 @@ export function parseIPv6(text: string): IpAddress | undefined {
   return { family: 6, bytes, scopeId: 0 };
 }
 
+/** fe80::/10: an address that means something only on one link, so a connect() must say which (the scope). */
+export function isLinkLocal(address: IpAddress): boolean {
+  return address.family === 6 && address.bytes[0] === 0xfe && (address.bytes[1] & 0xc0) === 0x80;
+}
+
 /** Formats an address the way `inet_ntop` does (RFC 5952 for IPv6: lower case, longest zero run as `::`). */
 export function formatAddress(address: IpAddress): string {
   const { bytes } = address;

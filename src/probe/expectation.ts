@@ -47,6 +47,19 @@ export function targetMeets(target: { verdict: Verdict | null; addresses: readon
   return meets({ verdict: target.verdict, records: target.addresses[0]?.records ?? [] }, expectation);
 }
 
+/** A target as a message names it: `127.0.0.1:80`, `[::1]:80`, `db:5432`. */
+function targetLabel(target: { host: string; port: number }): string {
+  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+}
+
+/** What the first unmet target showed, kept to say what was expected and what was seen. */
+interface Unmet {
+  readonly label: string;
+  readonly verdict: Verdict | null;
+  /** Its connect() answers, when an --expect-sequence was not matched by them; else null. */
+  readonly sequence: readonly string[] | null;
+}
+
 /**
  * The run's exit code, tallied target by target (a sweep need not keep its targets). 0 when every target met the
  * expectation (with `any`, at least one). Otherwise: 8 when an --expect or --expect-sequence was given; else the
@@ -57,18 +70,45 @@ export class ExitCodeTally {
   private all = true;
   private some = false;
   private firstFailure: Verdict | null = null;
+  private firstUnmet: Unmet | null = null;
+  private targets = 0;
+  private unmet = 0;
 
   constructor(private readonly expectation: Expectation) {}
 
-  add(target: { verdict: Verdict | null; met: boolean }): void {
-    this.all &&= target.met;
-    this.some ||= target.met;
-    if (!target.met && !this.firstFailure && target.verdict) this.firstFailure = target.verdict;
+  /** One target, in the user's order, and whether it met the expectation (targetMeets). */
+  add(target: { host: string; port: number; verdict: Verdict | null; addresses: readonly { records: readonly CallRecord[] }[] }, met: boolean): void {
+    this.targets++;
+    this.all &&= met;
+    this.some ||= met;
+    if (met) return;
+    this.unmet++;
+    if (!this.firstFailure && target.verdict) this.firstFailure = target.verdict;
+    if (!this.firstUnmet) {
+      const seen = this.expectation.sequence ? connectSequence(target.addresses[0]?.records ?? []) : null;
+      const matched = seen === null || seen.join(',') === this.expectation.sequence!.join(',');
+      this.firstUnmet = { label: targetLabel(target), verdict: target.verdict, sequence: matched ? null : seen };
+    }
   }
 
   code(): number {
     if (this.expectation.any ? this.some : this.all) return 0;
     if (this.expectation.verdicts || this.expectation.sequence) return EXPECTATION_NOT_MET;
     return this.firstFailure ? EXIT_CODES[this.firstFailure.kind] : EXIT_CODES.timeout;
+  }
+
+  /**
+   * When the code is 8, one line on what was expected and what was seen: the first unmet target's, and how many
+   * of several were unmet. `expected refused, got connected (127.0.0.1:6379)`.
+   */
+  unmetMessage(): string | undefined {
+    const first = this.firstUnmet;
+    if (this.code() !== EXPECTATION_NOT_MET || !first) return undefined;
+    const { verdicts, sequence } = this.expectation;
+    const told = first.sequence
+      ? `expected connect() to answer ${sequence!.join(',')}, got ${first.sequence.join(',') || 'no connect()'}`
+      : `expected ${verdicts ? [...verdicts].join(' or ') : 'connected'}, got ${first.verdict?.kind ?? 'no verdict'}`;
+    const many = this.targets < 2 ? '' : this.expectation.any ? `; none of ${this.targets} targets met it` : `; ${this.unmet} of ${this.targets} targets unmet`;
+    return `${told} (${first.label})${many}`;
   }
 }

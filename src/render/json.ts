@@ -76,7 +76,8 @@ function optionsDocument(o: Options) {
     repeat: repeats ? o.repeat : null,
     count: fresh ? o.count : null,
     intervalMs: fresh || o.waitMs !== null ? o.intervalMs : null,
-    waitMs: o.waitMs,
+    wait: o.waitMs !== null,
+    waitMs: o.waitMs === Infinity ? null : o.waitMs, // JSON has no Infinity: `wait` says a wait ran, with no deadline
     concurrency: o.scan ? o.concurrency : null,
     synRetries: o.synRetries,
     family: o.family,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseIPv4, parseIPv6, type IpAddress } from '../net/address';
-import { UsageError } from '../usage';
+import { isLinkLocal, parseIPv4, parseIPv6, type IpAddress } from '../net/address';
+import { quote, UsageError } from '../usage';
 
 const DIGITS = /^[0-9]+$/;
 
@@ -8,7 +8,7 @@ const DIGITS = /^[0-9]+$/;
 export function parseWholeNumber(text: string, what: string, min: number, max: number): number {
   const value = DIGITS.test(text) ? Number(text) : NaN;
   if (!(value >= min && value <= max)) {
-    throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not '${text}'`);
+    throw new UsageError(`${what} must be a whole number from ${min} to ${max}, not ${quote(text)}`);
   }
   return value;
 }
@@ -17,20 +17,39 @@ export function parsePort(text: string): number {
   return parseWholeNumber(text, 'port', 1, 65535);
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** poll() takes an int of milliseconds. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
+const BARE_NUMBER = /^[0-9]+(?:\.[0-9]+)?$/;
 
-/** `250ms`, `2s`, `1.5s`, `1m`, or plain milliseconds (`500`), as whole milliseconds within [minMs, 2^31-1]. */
+/**
+ * `250ms`, `2s`, `1.5s`, `1m`, `1h`; a bare number is seconds (`30`, `0.5`), as in timeout(1), nc -w, ping -W and
+ * curl --max-time. Whole milliseconds within [minMs, 2^31-1].
+ */
 export function parseDuration(text: string, what: string, minMs: number): number {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)?$/.exec(text);
-  const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']) : NaN;
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(text);
+  const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']) : NaN;
   if (!(ms >= minMs && ms <= MAX_DURATION_MS)) {
     throw new UsageError(
-      `${what} must be a duration like 250ms, 2s or 1m (or plain milliseconds), at least ${minMs}ms, not '${text}'`,
+      `${what} must be a duration like 250ms, 2s, 1.5m or 1h (a bare number is seconds), at least ${minMs}ms, not ${quote(text)}`,
     );
   }
   return ms;
+}
+
+/** --wait: a duration, or `inf` or zero (as wait-for-it's `-t 0`) for no deadline at all: Infinity. */
+export function parseWait(text: string, what: string): number {
+  if (text === 'inf' || /^0+(?:\.0+)?(?:ms|s|m|h)?$/.test(text)) return Infinity;
+  return parseDuration(text, what, 1);
+}
+
+/**
+ * A bare number meant milliseconds before it meant seconds: from 100 up, a command line written then (`-t 500`)
+ * most likely still means milliseconds, so it is said once (the run goes on, in seconds).
+ */
+export function bareSecondsWarning(text: string, what: string): string | undefined {
+  if (!BARE_NUMBER.test(text) || Number(text) < 100) return undefined;
+  return `${what} ${text} is ${text} seconds; did you mean ${text}ms?`;
 }
 
 /** What the user named as a host: an address to use as it is, or a name to resolve. */
@@ -38,7 +57,8 @@ export type HostSpec =
   | { readonly kind: 'address'; readonly text: string; readonly address: IpAddress }
   | { readonly kind: 'name'; readonly text: string };
 
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+// underscores too: docker-compose v1 names its containers project_db_1, and resolvers take them
+const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
 const HOST_NAME = new RegExp(`^(?=.{1,253}\\.?$)${LABEL}(?:\\.${LABEL})*\\.?$`);
 
 /** The index of a network interface, as the kernel numbers it (what if_nametoindex returns). */
@@ -51,20 +71,43 @@ function interfaceIndex(name: string): number | undefined {
   }
 }
 
+/** sin6_scope_id is a uint32; 0 means no scope. */
+const MAX_SCOPE_ID = 2 ** 32 - 1;
+
 function parseScopedIPv6(text: string): IpAddress | undefined {
   const [bare, scope, ...rest] = text.split('%');
   const address = parseIPv6(bare);
   if (!address || rest.length) return undefined;
-  if (scope === undefined) return address;
-  if (DIGITS.test(scope)) return { ...address, scopeId: Number(scope) };
+  if (scope === undefined) {
+    // the kernel would refuse it (EINVAL) once the FFI is loaded; said here, before any call
+    if (isLinkLocal(address)) throw new UsageError(`link-local address ${quote(text)} needs a scope, the interface to use: e.g. ${bare}%eth0`);
+    return address;
+  }
+  if (DIGITS.test(scope)) {
+    const scopeId = Number(scope);
+    if (!(scopeId >= 1 && scopeId <= MAX_SCOPE_ID)) {
+      throw new UsageError(`the scope of ${quote(text)} must be an interface name or index from 1 to ${MAX_SCOPE_ID}, not ${quote(scope)}`);
+    }
+    return { ...address, scopeId };
+  }
   const index = interfaceIndex(scope);
-  if (index === undefined) throw new UsageError(`no network interface '${scope}' for the scope of '${text}'`);
+  if (index === undefined) throw new UsageError(`no network interface ${quote(scope)} for the scope of ${quote(text)}`);
   return { ...address, scopeId: index, scopeName: scope };
 }
 
+/** An international name in the ASCII form the resolver is asked for (`bücher.example` -> `xn--bcher-kva.example`). */
+function internationalName(name: string, text: string): string {
+  const { domainToASCII } = require('node:url') as typeof import('node:url'); // only when such a name is given
+  const ascii = domainToASCII(name);
+  // full-width digits map to an IPv4 address: a name must stay a name
+  if (!HOST_NAME.test(ascii) || /^[0-9.]+$/.test(ascii)) throw new UsageError(`host ${quote(text)} is not a valid international domain name`);
+  return ascii;
+}
+
 /**
- * A host: dotted-quad IPv4, IPv6 (brackets allowed, `%scope` for link-local), or a DNS name. Text made of digits
- * and dots only is an IPv4 address or an error, never a name (`127.1`, `256.0.0.1` are typos, not names).
+ * A host: dotted-quad IPv4, IPv6 (brackets allowed, `%scope` for link-local), or a DNS name (an international one
+ * in its ASCII form; underscores allowed). Text made of digits and dots only is an IPv4 address or an error, never
+ * a name (`127.1`, `256.0.0.1` are typos, not names).
  */
 export function parseHost(text: string): HostSpec {
   const bracketed = text.startsWith('[') && text.endsWith(']');
@@ -72,8 +115,9 @@ export function parseHost(text: string): HostSpec {
   let address: IpAddress | undefined;
   if (bracketed || bare.includes(':')) address = parseScopedIPv6(bare);
   else if (/^[0-9.]+$/.test(bare)) address = parseIPv4(bare);
+  else if (/[^\x00-\x7f]/.test(bare)) return { kind: 'name', text: internationalName(bare, text) };
   else if (HOST_NAME.test(bare)) return { kind: 'name', text: bare };
-  if (!address) throw new UsageError(`host must be an IPv4 or IPv6 address or a host name, not '${text}'`);
+  if (!address) throw new UsageError(`host must be an IPv4 or IPv6 address or a host name, not ${quote(text)}`);
   return { kind: 'address', text: bare, address };
 }
 
@@ -95,7 +139,7 @@ export function parsePorts(text: string): number[] {
       continue;
     }
     const [first, last] = [parsePort(range[1]), parsePort(range[2])];
-    if (first > last) throw new UsageError(`port range must go up, not '${part}'`);
+    if (first > last) throw new UsageError(`port range must go up, not ${quote(part)}`);
     for (let port = first; port <= last; port++) ports.add(port);
   }
   return [...ports];
@@ -106,24 +150,28 @@ const HOST_PORTS = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/;
 /** `HOST:PORTS` or `[IPV6]:PORTS` in one argument. */
 export function parseHostPorts(text: string): TargetSpec[] {
   const match = HOST_PORTS.exec(text);
-  if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not '${text}'`);
+  if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not ${quote(text)}`);
   const host = parseHost(match[1]);
   return parsePorts(match[2]).map((port) => ({ host, port }));
 }
 
+const MIX = 'HOST PORTS... and HOST:PORTS... do not mix';
+
 /**
- * The positional arguments: `HOST PORTS` (ports as a list or ranges), or any number of `HOST:PORTS` /
- * `[IPV6]:PORTS`. Targets keep the order the user gave. Errors name the most specific problem.
+ * The positional arguments, in one of two forms that do not mix: `HOST PORTS...` (the first argument is not a
+ * HOST:PORTS target, so it is the host, bare IPv6 included, and every later one is ports: a number, range or list,
+ * as `nc -z host 80 443`), or any number of `HOST:PORTS` / `[IPV6]:PORTS`. Targets keep the order the user gave,
+ * each port of a host once. Errors name the most specific problem.
  */
 export function parseTargets(args: readonly string[]): TargetSpec[] {
   if (args.length === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
-  const hostThenPorts = !HOST_PORTS.test(args[0]) && args.length >= 2 && !args[1].includes(':');
-  if (hostThenPorts && args.length > 2) {
-    throw new UsageError(`too many arguments: ${args.slice(2).join(' ')} (give HOST PORTS, or HOST:PORTS targets)`);
+  if (args.length === 1 || HOST_PORTS.test(args[0])) {
+    const loose = args.find((arg) => !arg.includes(':'));
+    if (loose !== undefined && args.length > 1) throw new UsageError(`${quote(loose)} is not a HOST:PORTS target: ${MIX}`);
+    return args.flatMap(parseHostPorts);
   }
-  if (hostThenPorts) {
-    const host = parseHost(args[0]);
-    return parsePorts(args[1]).map((port) => ({ host, port }));
-  }
-  return args.flatMap(parseHostPorts);
+  const host = parseHost(args[0]);
+  const whole = args.find((arg, i) => i > 0 && arg.includes(':'));
+  if (whole !== undefined) throw new UsageError(`${quote(whole)} is a whole target, after HOST ${quote(args[0])}: ${MIX}`);
+  return parsePorts(args.slice(1).join(',')).map((port) => ({ host, port }));
 }

@@ -220,6 +220,18 @@ describe('--wait and names, with a stock /etc/hosts, in a namespace', { skip: NE
     assert.ok(Date.now() - started >= 700, 'looked up again until the deadline');
   });
 
+  it('names with underscores (project_db_1) and international names (in their ASCII form) resolve and connect', async () => {
+    const hosts = hostsFile('names', '127.0.0.1 localhost project_db_1 xn--bcher-kva.example\n');
+    const setup = `${NETNS.loUp}\nmount --bind ${hosts} /etc/hosts\n${netnsListeners([7001])}`;
+    const compose = await inNetns(setup, node('project_db_1', '7001', '-m', 'poll'), true);
+    assert.match(compose.stdout, /^getaddrinfo\("project_db_1"\) = \[127\.0\.0\.1\]/m);
+    assert.equal(compose.code, 0);
+    const international = await inNetns(setup, node('bücher.example:7001', 'project_db_1:7001'), true);
+    assert.match(international.stdout, /^xn--bcher-kva\.example:7001 +connected/m);
+    assert.match(international.stdout, /^project_db_1:7001 +connected/m);
+    assert.equal(international.code, 0);
+  });
+
   it('-4 localhost with 127.0.0.1 listed twice probes it once', async () => {
     const hosts = hostsFile('twice', '127.0.0.1 localhost\n127.0.0.1 localhost\n::1 localhost\n');
     const r = await inNetns(`${NETNS.loUp}\nmount --bind ${hosts} /etc/hosts`, node('-4', 'localhost', '80', '-m', 'poll'), true);

@@ -32,6 +32,11 @@ describe('policies: what follows an attempt', () => {
     it('the last attempt starts now when deadline - timeout has passed', () => {
       assert.deepEqual(nextAttempt(until(10_000, 2000), progress(1), 'refused', 9500), { kind: 'again', at: 9500 });
     });
+    it('with no deadline (--wait inf or 0), again and again until the verdict is accepted', () => {
+      const forever: Policy = { ...until(250, 2000), deadline: Infinity } as Policy;
+      assert.deepEqual(nextAttempt(forever, progress(1_000_000), 'refused', 1e12), { kind: 'again', at: 1e12 + 250 });
+      assert.equal(attemptDeadline(forever, 1e12, 2000), 1e12 + 2000);
+    });
     it('no attempt waits past the deadline', () => {
       assert.equal(attemptDeadline(until(250, 2000), 9500, 2000), 10_000);
       assert.equal(attemptDeadline({ kind: 'once' }, 9500, 2000), 11_500);

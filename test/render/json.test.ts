@@ -45,6 +45,20 @@ function assertValid(validate: ReturnType<typeof validator>, value: unknown, lab
   assert.ok(validate(value), `${label}: ${validate.errors()}`);
 }
 
+/** Every number in a document or event, with its key: times are rounded to the microsecond. */
+function numbers(value: unknown, key = '', out: [string, number][] = []): [string, number][] {
+  if (typeof value === 'number') out.push([key, value]);
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) numbers(v, k, out);
+  return out;
+}
+
+function assertMicroseconds(value: unknown, label: string) {
+  for (const [key, n] of numbers(value)) {
+    if (key.endsWith('Us')) assert.ok(Number.isInteger(n), `${label}: ${key} ${n} in whole microseconds`);
+    else assert.ok(Math.abs(n * 1000 - Math.round(n * 1000)) < 1e-6, `${label}: ${key} ${n} has at most 3 decimals`);
+  }
+}
+
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 describe('--json and --ndjson validate against schema/connprobe.schema.json', () => {
@@ -74,10 +88,12 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
       assert.equal(validateDocument({ ...document, addedLater: true }), false, 'a stray field in our own output');
       assert.equal(publishedDocument({ ...document, schemaVersion: 1 }), false, 'another schema version');
       assert.equal(document.exitCode, json.code, 'the document states the exit code');
+      assertMicroseconds(document, label);
 
       const ndjson = await runCli([...args(), '--ndjson']);
       const events = ndjson.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
       events.forEach((event, i) => assertValid(validateEvent, event, `${label}, line ${i + 1}`));
+      events.forEach((event, i) => assertMicroseconds(event, `${label}, line ${i + 1}`));
       assert.ok(events.every((e) => e.schemaVersion === 2));
       assert.equal(events[0].type, 'start');
       assert.equal(events.at(-1).type, 'end');
@@ -103,6 +119,21 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
     const document = JSON.parse((await runCli(['127.0.0.1', String(closed), '--json'])).stdout);
     assert.equal(document.backend, BACKEND, 'the document carries the same header');
     assert.equal(document.version, VERSION);
+    assert.equal(new Date(document.startedAt).toISOString(), document.startedAt);
+    assert.ok(Math.abs(Date.parse(document.startedAt) - before) < 60_000);
+  });
+
+  it('options say what ran: each option as it acted in the mode, null only where it does not apply', async () => {
+    const options = async (args: string[]) => JSON.parse((await runCli(['127.0.0.1', String(closed), ...args, '--json'])).stdout).options;
+    const none = { repeat: null, count: null, intervalMs: null, wait: false, waitMs: null, concurrency: null };
+    assert.deepEqual(pick(await options([])), { ...none, repeat: 3 }, 'repeat mode: its 3 calls, not null');
+    assert.equal((await options(['-m', 'blocking'])).repeat, 1);
+    assert.equal((await options(['--expect-sequence', 'EINPROGRESS,ECONNREFUSED'])).repeat, 2, 'as many calls as the sequence names');
+    assert.deepEqual(pick(await options(['-m', 'fresh', '-c', '2', '-i', '0'])), { ...none, count: 2, intervalMs: 0 });
+    assert.deepEqual(pick(await options(['-m', 'poll', '-t', '1.5'])), none);
+    assert.equal((await options(['-m', 'poll', '-t', '1.5'])).timeoutMs, 1500);
+    assert.deepEqual(pick(await options(['--wait', '300ms', '-i', '100ms', '--expect', 'refused'])), { ...none, intervalMs: 100, wait: true, waitMs: 300, concurrency: 512 });
+    assert.deepEqual((await options(['--wait', 'inf', '--expect', 'refused'])).waitMs, null, 'no deadline: JSON has no Infinity');
   });
 
   it('every number the human output shows is in the JSON: per-call times, handshake, statistics', async () => {
@@ -123,6 +154,12 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
     assert.equal(typeof target.addresses[0].handshakeMs, 'number');
   });
 });
+
+/** The options that depend on the mode. */
+function pick(options: Record<string, unknown>) {
+  const { repeat, count, intervalMs, wait, waitMs, concurrency } = options;
+  return { repeat, count, intervalMs, wait, waitMs, concurrency };
+}
 
 describe('schema/connprobe.schema.json: strict on what we emit, open to additions within v2', () => {
   const common = { attempt: 1, ret: 0, errno: 0, errnoName: null, strerror: 'Success', startMs: 1.5, durationUs: 12 };

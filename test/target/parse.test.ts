@@ -1,17 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration, parseHost, parseHostPorts, parsePorts, parseTargets } from '../../src/target/parse';
+import { bareSecondsWarning, parseDuration, parseHost, parseHostPorts, parsePorts, parseTargets, parseWait } from '../../src/target/parse';
 import { UsageError } from '../../src/usage';
 
 describe('durations', () => {
-  const good: [string, number][] = [['250ms', 250], ['2s', 2000], ['1.5s', 1500], ['1m', 60_000], ['500', 500], ['0', 0]];
-  for (const [text, ms] of good) it(`${text} is ${ms} ms`, () => assert.equal(parseDuration(text, 'd', 0), ms));
+  const good: [string, number][] = [
+    ['250ms', 250], ['2s', 2000], ['1.5s', 1500], ['1m', 60_000], ['1h', 3_600_000], ['0.5m', 30_000],
+    ['2', 2000], ['0.5', 500], ['1.25', 1250], ['0', 0], ['2147483.647', 2 ** 31 - 1],
+  ];
+  for (const [text, ms] of good) it(`${text} is ${ms} ms (a bare number is seconds)`, () => assert.equal(parseDuration(text, 'd', 0), ms));
   it('refuses units it does not know, signs, blanks, and more than poll() can take', () => {
-    for (const text of ['1h', '-1s', ' 1s', '1 s', 's', '', '1e3', '24.9d', '2147484s']) {
+    for (const text of ['1d', '-1s', ' 1s', '1 s', 's', '', '1e3', '.5', '5.', '24.9d', '2147484s', '2147483.648', '597h']) {
       assert.throws(() => parseDuration(text, 'd', 0), UsageError, text);
     }
   });
-  it('enforces the minimum', () => assert.throws(() => parseDuration('0', '--timeout', 1), /at least 1ms/));
+  it('enforces the minimum', () => {
+    assert.throws(() => parseDuration('0', '--timeout', 1), /at least 1ms/);
+    assert.throws(() => parseDuration('0.0001', '--timeout', 1), /at least 1ms/);
+  });
+  it('--wait: inf or zero is no deadline (wait-for-it -t 0); anything else is a duration', () => {
+    for (const text of ['inf', '0', '0s', '0.0', '00ms']) assert.equal(parseWait(text, '--wait'), Infinity, text);
+    assert.equal(parseWait('30', '--wait'), 30_000);
+    assert.equal(parseWait('250ms', '--wait'), 250);
+    for (const text of ['0.0001', 'infinity', 'forever', '-1']) assert.throws(() => parseWait(text, '--wait'), UsageError, text);
+  });
+  it('a bare number from 100 up is said back in seconds, with the milliseconds it may have meant', () => {
+    assert.equal(bareSecondsWarning('500', '--timeout'), '--timeout 500 is 500 seconds; did you mean 500ms?');
+    assert.equal(bareSecondsWarning('100', '--interval'), '--interval 100 is 100 seconds; did you mean 100ms?');
+    for (const text of ['99', '99.9', '500ms', '500s', '2m']) assert.equal(bareSecondsWarning(text, '--timeout'), undefined, text);
+  });
 });
 
 describe('hosts', () => {
@@ -27,6 +44,26 @@ describe('hosts', () => {
     const numeric = parseHost('fe80::1%7');
     assert.ok(numeric.kind === 'address' && numeric.address.scopeId === 7);
   });
+  it('a scope id is a uint32 from 1 (0 is no scope); a link-local address (fe80::/10) needs one', () => {
+    const widest = parseHost('fe80::1%4294967295');
+    assert.ok(widest.kind === 'address' && widest.address.scopeId === 4294967295);
+    for (const text of ['fe80::1%4294967296', 'fe80::1%0', 'fe80::1%']) assert.throws(() => parseHost(text), UsageError, text);
+    assert.throws(() => parseHost('fe80::1'), /link-local address 'fe80::1' needs a scope/);
+    assert.throws(() => parseHost('[FEBF::2]'), /link-local address 'FEBF::2' needs a scope/);
+    for (const text of ['fec0::1', 'fe7f::1', '::1', '2001:db8::1']) assert.equal(parseHost(text).kind, 'address', text);
+  });
+  it('names: underscores accepted (docker-compose v1: project_db_1)', () => {
+    assert.deepEqual(parseHost('project_db_1'), { kind: 'name', text: 'project_db_1' });
+    assert.deepEqual(parseHost('_service._tcp.example'), { kind: 'name', text: '_service._tcp.example' });
+  });
+  it('international names become their ASCII form (url.domainToASCII), which is what is resolved and shown', () => {
+    assert.deepEqual(parseHost('bücher.example'), { kind: 'name', text: 'xn--bcher-kva.example' });
+    assert.deepEqual(parseHost('MÜNCHEN'), { kind: 'name', text: 'xn--mnchen-3ya' });
+    assert.deepEqual(parseTargets(['☃.net:80']).map((t) => t.host.text), ['xn--n3h.net']);
+    for (const text of ['ü..example', 'a\u0000ü', '１２７.０.０.１', 'ü'.repeat(300)]) {
+      assert.throws(() => parseHost(text), /is not a valid international domain name/, text);
+    }
+  });
   it('refuses digit-and-dot typos instead of treating them as names', () => {
     for (const text of ['127.1', '1.2.3.256', '10..1.1']) assert.throws(() => parseHost(text), /host must be/);
   });
@@ -41,6 +78,16 @@ describe('targets', () => {
       'localhost/8080', 'fe80::1%lo/443', '127.0.0.1/1', '127.0.0.1/2',
     ]);
     assert.deepEqual(show(['127.0.0.1:80', '[::1]:80']), ['127.0.0.1/80', '::1/80']);
+  });
+  it('HOST then every later argument is PORTS, as nc -z host 80 443; each port of the host once', () => {
+    assert.deepEqual(show(['127.0.0.1', '80', '443']), ['127.0.0.1/80', '127.0.0.1/443']);
+    assert.deepEqual(show(['::1', '22', '8000-8001', '22,9']), ['::1/22', '::1/8000', '::1/8001', '::1/9']);
+    assert.deepEqual(show(['[fe80::1%lo]', '80', '81']), ['fe80::1%lo/80', 'fe80::1%lo/81']);
+  });
+  it('the two forms do not mix', () => {
+    assert.throws(() => parseTargets(['127.0.0.1', '80', '127.0.0.1:81']), /'127\.0\.0\.1:81' is a whole target, after HOST '127\.0\.0\.1': HOST PORTS\.\.\. and HOST:PORTS\.\.\. do not mix/);
+    assert.throws(() => parseTargets(['::1', '80', '[::1]:81']), /do not mix/);
+    assert.throws(() => parseTargets(['127.0.0.1:80', '443']), /'443' is not a HOST:PORTS target: .* do not mix/);
   });
   it('ports: lists and ranges, each port once, ranges going up', () => {
     assert.deepEqual(parsePorts('3,1-3'), [3, 1, 2]);
