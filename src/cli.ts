@@ -88,6 +88,7 @@ interface CliOptions {
   ipv4?: boolean;
   ipv6?: boolean;
   explain?: boolean;
+  tcpInfo?: boolean;
   format: Format;
   json?: boolean;
   ndjson?: boolean;
@@ -123,6 +124,7 @@ function buildProgram(): Command {
     .option('--expect-sequence <errnos>', 'exit 0 iff the connect() calls answered exactly these, e.g. EINPROGRESS,ECONNREFUSED,EINPROGRESS (0 for a success)')
     .option('--any', 'exit 0 if at least one target meets the expectation')
     .option('-e, --explain', 'after each call, one line on what the kernel did and why (Linux)')
+    .option('--tcp-info', 'read TCP_INFO before close(): state, SYN retransmissions, RTT')
     .addOption(new Option('-f, --format <format>', 'human, classic, json or ndjson (default: human)').choices(FORMATS).default('human'))
     .option('--json', 'same as --format json: one JSON document (schema/connprobe.schema.json)')
     .option('--ndjson', 'same as --format ndjson: one JSON event per line, streamed')
@@ -171,7 +173,7 @@ function collectVerdicts(value: string, previous: string[] | undefined): string[
 const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   targets: 'target', mode: '--mode', repeat: '--repeat', count: '--count', timeoutMs: '--timeout', intervalMs: '--interval',
   waitMs: '--wait', concurrency: '--concurrency', synRetries: '--syn-retries', family: '-4/-6', backend: '--ffi',
-  format: '--format', explain: '--explain', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
+  format: '--format', explain: '--explain', tcpInfo: '--tcp-info', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
 };
 
 /** argv's text → numbers and lists; then the options module decides and checks everything, as for the API. */
@@ -198,6 +200,7 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       backend: o.ffi,
       format: (formats[0] || undefined) as Format | undefined,
       explain: o.explain,
+      tcpInfo: o.tcpInfo,
       expect: o.expect as VerdictKind[] | undefined, // checked by resolveOptions, as the API's are
       expectSequence: sequence,
       any: o.any,

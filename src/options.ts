@@ -37,6 +37,8 @@ export interface OptionsInput {
   readonly backend?: BackendName;
   readonly format?: Format;
   readonly explain?: boolean;
+  /** Read TCP_INFO at the end of each attempt that connected or timed out (--explain does too). */
+  readonly tcpInfo?: boolean;
   readonly expect?: readonly VerdictKind[];
   readonly expectSequence?: readonly string[];
   readonly any?: boolean;
@@ -63,6 +65,8 @@ export interface Options {
   readonly backend: BackendName;
   readonly format: Format;
   readonly explain: boolean;
+  /** getsockopt(TCP_INFO) before close() after an attempt that connected or timed out: --tcp-info or --explain. */
+  readonly tcpInfo: boolean;
   readonly expectation: Expectation;
 }
 
@@ -119,6 +123,12 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
     s.mode === 'fresh' && !s.scan ? undefined : `only ${spell('mode')} fresh makes a set number of attempts`,
   intervalMs: (s, spell) =>
     s.wait || (s.mode === 'fresh' && !s.scan) ? undefined : `only ${spell('mode')} fresh and ${spell('waitMs')} make several attempts`,
+  tcpInfo: (s, spell) =>
+    s.format === 'classic'
+      ? `${spell('format')} classic prints what the seed program prints, and it reads no TCP_INFO`
+      : s.scan && s.format === 'human'
+        ? `one line per target shows no calls; ${spell('format')} json or ndjson shows them`
+        : undefined,
   timeoutMs: (s, spell) =>
     s.format === 'classic' && s.mode === 'repeat' && !s.scan
       ? `${spell('format')} classic in repeat mode never waits for an answer, as the seed program does not`
@@ -203,6 +213,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     backend: input.backend ?? DEFAULTS.backend,
     format,
     explain: input.explain ?? false,
+    tcpInfo: input.tcpInfo === true || (input.explain === true && format !== 'classic'),
     expectation: {
       verdicts: input.expect ? new Set(input.expect) : undefined,
       sequence: input.expectSequence,

@@ -88,6 +88,8 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '--wait', '1s', '--repeat', '3'], /--repeat does nothing here: several targets and --wait make one connect\(\) per socket/],
     [['127.0.0.1', '80', '--interval', '1s'], /--interval does nothing here: only --mode fresh and --wait make several attempts/],
     [['127.0.0.1', '80', '-m', 'blocking', '-i', '1s'], /--interval does nothing here/],
+    [['127.0.0.1', '80', '--tcp-info', '-f', 'classic'], /--tcp-info does nothing here: --format classic prints what the seed program prints/],
+    [['127.0.0.1', '80', '443', '--tcp-info'], /--tcp-info does nothing here: one line per target shows no calls/],
     [['127.0.0.1', '80', '-t', '1s', '-f', 'classic'], /--timeout does nothing here: --format classic in repeat mode never waits for an answer/],
     [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,EBOGUS'], /--expect-sequence takes errno names .* not 'EBOGUS'/],
     [['127.0.0.1', '80', '--expect-sequence', 'EBOGUS'], /--expect-sequence takes errno names \(or 0\) separated by commas, not 'EBOGUS'/],

@@ -20,6 +20,7 @@ export interface PlatformConstants {
   readonly SO_SNDTIMEO: number;
   readonly IPPROTO_TCP: number;
   readonly TCP_SYNCNT: number;
+  readonly TCP_INFO: number;
   readonly POLLIN: number;
   readonly POLLOUT: number;
   readonly POLLERR: number;
@@ -32,6 +33,8 @@ export interface PlatformConstants {
   readonly SIZEOF_POLLFD: number;
   readonly SIZEOF_TIMEVAL: number;
   readonly SIZEOF_RLIMIT: number;
+  /** glibc's struct tcp_info (<netinet/tcp.h>): what a C program passes as optlen; the kernel's is longer. */
+  readonly SIZEOF_TCP_INFO: number;
 }
 
 const LINUX_64: PlatformConstants = {
@@ -51,6 +54,7 @@ const LINUX_64: PlatformConstants = {
   SO_SNDTIMEO: 21,
   IPPROTO_TCP: 6,
   TCP_SYNCNT: 7,
+  TCP_INFO: 11,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,
@@ -63,6 +67,7 @@ const LINUX_64: PlatformConstants = {
   SIZEOF_POLLFD: 8,
   SIZEOF_TIMEVAL: 16,
   SIZEOF_RLIMIT: 16,
+  SIZEOF_TCP_INFO: 104,
 };
 
 const TABLE: Readonly<Record<string, PlatformConstants>> = {

@@ -1,4 +1,5 @@
 import type { Endpoint } from '../net/endpoint';
+import type { TcpInfo } from './tcp-info';
 
 /**
  * What one libc call answered. `errno` is read right after the call returned, and only when it returned -1
@@ -21,6 +22,13 @@ export interface ConnectResult extends SysResult {
 
 export interface IntOptionResult extends SysResult {
   readonly value: number;
+}
+
+export interface TcpInfoResult extends SysResult {
+  /** The fields the kernel filled in (all of them unless it wrote fewer bytes than asked); null when the call failed. */
+  readonly info: Partial<TcpInfo> | null;
+  /** optlen as the kernel left it: the bytes it wrote. */
+  readonly optlen: number;
 }
 
 export interface SockaddrResult extends SysResult {
@@ -46,6 +54,8 @@ export interface Libc {
   /** poll() on fds, all for the same events. */
   poll(fds: readonly number[], events: number, timeoutMs: number): PollResult;
   getsockoptInt(fd: number, level: number, option: number): IntOptionResult;
+  /** getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &optlen), with optlen = sizeof(struct tcp_info) as glibc has it. */
+  getTcpInfo(fd: number): TcpInfoResult;
   setsockopt(fd: number, level: number, option: number, value: Buffer): SysResult;
   getsockname(fd: number): SockaddrResult;
   getrlimit(resource: number): LimitResult;

@@ -1,6 +1,7 @@
 import { C } from './constants';
 import type { Libc } from './libc';
 import { decodeSockaddr, encodeSockaddrInto } from './sockaddr';
+import { decodeTcpInfo } from './tcp-info';
 
 /**
  * The C functions as an FFI exposes them: ints in, int out, pointers as Buffers the caller sized. Each backend
@@ -61,6 +62,13 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
       socklen.writeUInt32LE(intValue.length);
       const ret = lib.getsockopt(fd, level, option, intValue, socklen);
       return { ret, errno: ret === -1 ? errno() : 0, value: intValue.readInt32LE(0) };
+    },
+    getTcpInfo(fd) {
+      const info = Buffer.alloc(C.SIZEOF_TCP_INFO);
+      socklen.writeUInt32LE(info.length);
+      const outcome = result(lib.getsockopt(fd, C.IPPROTO_TCP, C.TCP_INFO, info, socklen));
+      const optlen = socklen.readUInt32LE(0);
+      return { ...outcome, optlen, info: outcome.ret === 0 ? decodeTcpInfo(info, Math.min(optlen, info.length)) : null };
     },
     setsockopt: (fd, level, option, value) => result(lib.setsockopt(fd, level, option, value, value.length)),
     getsockname(fd) {

@@ -24,6 +24,8 @@ export interface EngineOptions {
   readonly accepts: (kind: VerdictKind) => boolean;
   readonly timeoutMs: number;
   readonly synRetries: number | null;
+  /** getsockopt(TCP_INFO) before closing an attempt that connected or got no answer (the kernel's account of it). */
+  readonly tcpInfo: boolean;
   readonly family: Family | null;
   /** Attempts awaiting an answer at once, at most (the fd budget may lower it). */
   readonly concurrency: number;
@@ -399,9 +401,16 @@ class Engine {
     }
   }
 
-  /** getsockname() if it connected (the only way to tell a connection from a self-connect), then close(). */
+  /**
+   * getsockname() if it connected (the only way to tell a connection from a self-connect), TCP_INFO if asked and
+   * there was a handshake to tell of (connected, unanswered, or ETIMEDOUT), then close().
+   */
   private endAttempt(attempt: Attempt): void {
-    if (attempt.connected && !this.aborted) this.tracer.getsockname(attempt, attempt.fd);
+    if (!this.aborted) {
+      if (attempt.connected) this.tracer.getsockname(attempt, attempt.fd);
+      const { answer } = attempt.verdict;
+      if (this.o.tcpInfo && (answer === undefined || answer === 'connected' || answer === 'timeout')) this.tracer.tcpInfo(attempt, attempt.fd);
+    }
     this.tracer.close(attempt, attempt.fd);
     this.conclude(attempt);
   }

@@ -1,6 +1,7 @@
 import { C } from '../libc/constants';
 import { E } from '../libc/errno';
 import { sameEndpoint } from '../net/endpoint';
+import type { TcpInfo } from '../libc/tcp-info';
 import type { CallRecord } from './record';
 
 /** The platform the explanations describe; they are read off Linux's TCP stack. */
@@ -70,6 +71,25 @@ function explainConnect(record: CallRecord & { call: 'connect' }, history: reado
   }
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const micros = (us: number) => (us >= 10_000 ? `${(us / 1000).toFixed(0)} ms` : `${us} us`);
+
+/** The kernel's own account of the handshake, from TCP_INFO: how many SYNs went out, and what came back. */
+function explainTcpInfo(info: Partial<TcpInfo>): string {
+  const retransmitted = info.tcpi_total_retrans ?? 0;
+  const syns = retransmitted === 0 ? 'the SYN was sent once' : `${plural(retransmitted, 'SYN was', 'SYNs were')} retransmitted`;
+  switch (info.tcpi_state) {
+    case 'TCP_ESTABLISHED':
+      return `the kernel's account: connected; the handshake took 1 RTT of ${micros(info.tcpi_rtt ?? 0)}${retransmitted ? `; ${syns} first` : ''}`;
+    case 'TCP_SYN_SENT':
+      return `the kernel's account: still SYN_SENT: ${syns}; nothing came back (the next retransmission in ${micros(info.tcpi_rto ?? 0)})`;
+    case 'TCP_CLOSE':
+      return `the kernel's account: closed; ${syns}, and nothing came back`;
+    default:
+      return `the kernel's account: ${info.tcpi_state ?? 'no state'}; ${syns}`;
+  }
+}
+
 /**
  * One plain-language line on what the kernel did and why this call returned what it did, derived from the sequence
  * so far (not from the errno alone). True to Linux.
@@ -106,6 +126,7 @@ export function explain(records: readonly CallRecord[], index: number): string {
     }
     case 'getsockopt':
       if (record.ret === -1) return answer(record.errno);
+      if (record.option === 'TCP_INFO') return explainTcpInfo(record.value ?? {});
       return record.value === 0
         ? 'no pending error: the handshake succeeded, connected'
         : `the pending error: ${answer(record.value)}; reading SO_ERROR also clears it`;

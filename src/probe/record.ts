@@ -1,3 +1,4 @@
+import type { TcpInfo } from '../libc/tcp-info';
 import type { Endpoint } from '../net/endpoint';
 
 /** How one libc call ended, shared by every record. */
@@ -55,11 +56,23 @@ export interface GetsockoptCall {
   readonly call: 'getsockopt';
   readonly fd: number;
   readonly level: string;
-  readonly option: string;
+  readonly option: 'SO_ERROR';
   readonly value: number;
   /** For SO_ERROR, the value is an errno: its name (null for 0) and strerror text. */
   readonly valueErrnoName: string | null;
   readonly valueStrerror: string;
+}
+
+/** getsockopt(TCP_INFO): the kernel's own account of the connection, a struct decoded field by field. */
+export interface TcpInfoCall {
+  readonly call: 'getsockopt';
+  readonly fd: number;
+  readonly level: 'IPPROTO_TCP';
+  readonly option: 'TCP_INFO';
+  /** null when the call failed. */
+  readonly value: Partial<TcpInfo> | null;
+  /** The bytes the kernel wrote (optlen after the call). */
+  readonly optlen: number;
 }
 
 export interface SetsockoptCall {
@@ -84,4 +97,4 @@ export interface CloseCall {
 
 /** One libc call as connprobe made it: what was asked, what the kernel answered, and how long it took. */
 export type CallRecord = CallResult &
-  (SocketCall | FcntlCall | ConnectCall | PollCall | GetsockoptCall | SetsockoptCall | GetsocknameCall | CloseCall);
+  (SocketCall | FcntlCall | ConnectCall | PollCall | GetsockoptCall | TcpInfoCall | SetsockoptCall | GetsocknameCall | CloseCall);

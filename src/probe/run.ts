@@ -51,6 +51,7 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
     accepts,
     timeoutMs: options.timeoutMs,
     synRetries: options.synRetries,
+    tcpInfo: options.tcpInfo,
     family: options.family,
     concurrency: options.scan ? options.concurrency : 1,
     sequential: !options.scan,

@@ -144,6 +144,13 @@ export class Tracer<O extends CallOwner> {
     return r;
   }
 
+  /** getsockopt(IPPROTO_TCP, TCP_INFO): the kernel's account of the handshake (state, retransmissions, RTT). */
+  tcpInfo(owner: O, fd: number): void {
+    const start = performance.now();
+    const r = this.libc.getTcpInfo(fd);
+    this.finish(owner, start, r, this.recording ? { call: 'getsockopt', fd, level: 'IPPROTO_TCP', option: 'TCP_INFO', value: r.info, optlen: r.optlen } : null);
+  }
+
   /** setsockopt(IPPROTO_TCP, TCP_SYNCNT): how many times the kernel retransmits the SYN before ETIMEDOUT. */
   setSynCount(owner: O, fd: number, count: number): SysResult {
     const value = Buffer.alloc(4);

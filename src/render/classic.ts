@@ -21,7 +21,7 @@ export function classicPrinter(mode: Mode): (record: CallRecord) => string | und
       return `ret = ${record.ret}, errno is ${errno.errno}, error:${errno.strerror}\n`;
     }
     if (waits && record.call === 'poll') return `poll = ${record.ret}, revents = 0x${record.fds[0].revents.toString(16)}\n`;
-    if (waits && record.call === 'getsockopt') return `so_error = ${record.value}, error:${record.valueStrerror}\n`;
+    if (waits && record.call === 'getsockopt' && record.option === 'SO_ERROR') return `so_error = ${record.value}, error:${record.valueStrerror}\n`;
     return undefined;
   };
 }

@@ -29,6 +29,10 @@ export function formatCall(record: CallRecord): string {
       return `poll([${fds}], ${record.fds.length}, ${record.timeoutMs})`;
     }
     case 'getsockopt': {
+      if (record.option === 'TCP_INFO') {
+        const fields = Object.entries(record.value ?? {}).map(([name, value]) => `${name}=${value}`);
+        return `getsockopt(${record.fd}, ${record.level}, ${record.option}, ${record.value ? `{${fields.join(', ')}}` : '...'}, [${record.optlen}])`;
+      }
       const value = record.valueErrnoName ? `${record.valueErrnoName}=${record.value} (${record.valueStrerror})` : record.value;
       return `getsockopt(${record.fd}, ${record.level}, ${record.option}, [${value}], [4])`;
     }

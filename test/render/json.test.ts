@@ -72,6 +72,7 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
   const runs: [string, () => string[]][] = [
     ['repeat, closed port', () => ['127.0.0.1', String(closed)]],
     ['poll, listener', () => ['127.0.0.1', String(listener.port), '-m', 'poll']],
+    ['--tcp-info, listener and full queue', () => [`127.0.0.1:${listener.port}`, `127.0.0.1:${fullQueue.port}`, '-t', '200ms', '--tcp-info']],
     ['fresh, closed, 2 attempts', () => ['::1', String(closed), '-m', 'fresh', '-c', '2', '-i', '0']],
     ['blocking, full queue', () => ['127.0.0.1', String(fullQueue.port), '-m', 'blocking', '-t', '200ms']],
     ['a name', () => ['localhost', String(listener.port), '-m', 'poll']],
@@ -219,8 +220,10 @@ describe('schema/connprobe.schema.json: strict on what we emit, open to addition
     const unix = { family: 'unix', path: '/run/app.sock' };
     assertValid(validateEvent, callEvent({ call: 'connect', fd: 3, peer: unix, addrlen: 110, ...common }, { peer: unix }), 'a unix peer');
     assert.equal(validateEvent(callEvent({ call: 'connect', fd: 3, peer: { family: 'unix', port: 1 }, addrlen: 110, ...common })), false);
-    const tcpInfo = { call: 'getsockopt', fd: 3, level: 'IPPROTO_TCP', option: 'TCP_INFO', value: { tcpi_state: 1, tcpi_rtt: 41 }, ...common };
+    const tcpInfo = { call: 'getsockopt', fd: 3, level: 'IPPROTO_TCP', option: 'TCP_INFO', value: { tcpi_state: 'TCP_ESTABLISHED', tcpi_rtt: 41 }, optlen: 104, ...common };
     assertValid(validateEvent, callEvent(tcpInfo), 'a struct-valued getsockopt');
+    assert.equal(validateEvent(callEvent({ ...tcpInfo, optlen: undefined })), false, 'TCP_INFO says how many bytes the kernel wrote');
+    assert.equal(validateEvent(callEvent({ ...tcpInfo, value: { tcpi_state: 1 } })), false, 'the state by name');
     const packet = { schemaVersion: 2, type: 'packet', direction: 'out', flags: 'SYN', timeMs: 1.25, src: { ...peer, port: 40000 }, dst: peer };
     assertValid(validateEvent, packet, 'a packet');
     assert.equal(validateEvent({ ...packet, direction: 'sideways' }), false);
