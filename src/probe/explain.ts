@@ -109,7 +109,7 @@ export function explain(records: readonly CallRecord[], index: number): string {
       if (record.ret === -1) return answer(record.errno);
       return record.option === 'SO_SNDTIMEO'
         ? 'bounds a blocking connect(): if no answer comes in time, it returns EINPROGRESS'
-        : `the kernel will retransmit the SYN at most ${record.value} times before giving up with ETIMEDOUT`;
+        : `the kernel gives up with ETIMEDOUT after about as long as ${record.value} SYN retransmissions take (it stops by time, not count: TCP_INFO shows how many went out)`;
     case 'connect':
       return explainConnect(record, history);
     case 'poll': {
