@@ -83,6 +83,7 @@ interface CliOptions {
   timeout?: string;
   interval?: string;
   wait?: string;
+  stable?: string;
   concurrency?: string;
   synRetries?: string;
   ipv4?: boolean;
@@ -115,6 +116,7 @@ function buildProgram(): Command {
     .option('-t, --timeout <duration>', 'how long one attempt waits for an answer (default: 2s)')
     .option('-i, --interval <duration>', 'pause between attempts (default: 1s fresh, 250ms --wait)')
     .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes; inf or 0: no deadline')
+    .option('--stable <duration>', 'with --wait: each address must meet the expectation on consecutive attempts for this long; a miss restarts the window')
     .option('--concurrency <n>', 'handshakes in flight at once, also bounded by the fd limit (default: 512)')
     .option('--syn-retries <n>', "TCP_SYNCNT: SYN retransmissions before ETIMEDOUT, 1-127 (default: the kernel's)")
     .option('-4, --ipv4', 'resolve names to IPv4 addresses only')
@@ -170,7 +172,7 @@ function collectVerdicts(value: string, previous: string[] | undefined): string[
 /** The CLI's name for each option, in messages. */
 const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   targets: 'target', mode: '--mode', repeat: '--repeat', count: '--count', timeoutMs: '--timeout', intervalMs: '--interval',
-  waitMs: '--wait', concurrency: '--concurrency', synRetries: '--syn-retries', family: '-4/-6', backend: '--ffi',
+  waitMs: '--wait', stableMs: '--stable', concurrency: '--concurrency', synRetries: '--syn-retries', family: '-4/-6', backend: '--ffi',
   format: '--format', explain: '--explain', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
 };
 
@@ -192,6 +194,7 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       timeoutMs: duration(o.timeout, '--timeout', 1),
       intervalMs: duration(o.interval, '--interval', 0),
       waitMs: o.wait === undefined ? undefined : parseWait(o.wait, '--wait'),
+      stableMs: duration(o.stable, '--stable', 1),
       concurrency: whole(o.concurrency, '--concurrency', 1, 65_536),
       synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
       family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,

@@ -30,6 +30,8 @@ export interface OptionsInput {
   readonly intervalMs?: number;
   /** Retry until every target meets the expectation, or this many ms have passed; Infinity: no deadline. */
   readonly waitMs?: number;
+  /** With waitMs: each address must meet the expectation on consecutive attempts for this long (a miss restarts it). */
+  readonly stableMs?: number;
   /** Handshakes in flight at once, at most (also bounded by the fd limit). */
   readonly concurrency?: number;
   readonly synRetries?: number;
@@ -57,6 +59,8 @@ export interface Options {
   readonly intervalMs: number;
   /** --wait's deadline, in ms from the start; Infinity: none (until met or interrupted); null: no --wait. */
   readonly waitMs: number | null;
+  /** --stable's window, in ms; null: none (the wait ends on the first answer that meets the expectation). */
+  readonly stableMs: number | null;
   readonly concurrency: number;
   readonly synRetries: number | null;
   readonly family: Family | null;
@@ -87,6 +91,7 @@ const RANGES: { readonly [K in keyof OptionsInput]?: readonly [min: number, max:
   timeoutMs: [1, MAX_MS],
   intervalMs: [0, MAX_MS],
   waitMs: [1, MAX_MS],
+  stableMs: [1, MAX_MS],
   concurrency: [1, 65_536],
   synRetries: [1, 127],
 };
@@ -119,6 +124,7 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
     s.mode === 'fresh' && !s.scan ? undefined : `only ${spell('mode')} fresh makes a set number of attempts`,
   intervalMs: (s, spell) =>
     s.wait || (s.mode === 'fresh' && !s.scan) ? undefined : `only ${spell('mode')} fresh and ${spell('waitMs')} make several attempts`,
+  stableMs: (s, spell) => (s.wait ? undefined : `it is a window within ${spell('waitMs')}: give ${spell('waitMs')} too`),
   timeoutMs: (s, spell) =>
     s.format === 'classic' && s.mode === 'repeat' && !s.scan
       ? `${spell('format')} classic in repeat mode never waits for an answer, as the seed program does not`
@@ -187,6 +193,9 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     const why = input[name] === undefined ? undefined : reason(shape, spell);
     if (why) throw new UsageError(`${spell(name)} does nothing here: ${why}`);
   }
+  if (input.stableMs !== undefined && input.waitMs !== undefined && input.stableMs >= input.waitMs) {
+    throw new UsageError(`${spell('stableMs')} must be shorter than ${spell('waitMs')}: the window has to fit in the wait`);
+  }
 
   return {
     targets: input.targets,
@@ -197,6 +206,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     timeoutMs: input.timeoutMs ?? DEFAULTS.timeoutMs,
     intervalMs: input.intervalMs ?? (wait ? DEFAULTS.intervalMs.wait : DEFAULTS.intervalMs.fresh),
     waitMs: input.waitMs ?? null,
+    stableMs: input.stableMs ?? null,
     concurrency: input.concurrency ?? DEFAULTS.concurrency,
     synRetries: input.synRetries ?? null,
     family: input.family ?? null,

@@ -36,6 +36,8 @@ describe('options: every default and every check in one place', () => {
       [{ targets: one, intervalMs: 10 }, /intervalMs does nothing here/],
       [{ targets: one, format: 'classic', timeoutMs: 10 }, /timeoutMs does nothing here/],
       [{ targets: two, mode: 'fresh' }, /mode fresh probes one target/],
+      [{ targets: one, stableMs: 100 }, /stableMs does nothing here: it is a window within waitMs/],
+      [{ targets: one, waitMs: 100, stableMs: 100 }, /stableMs must be shorter than waitMs/],
     ];
     for (const [input, message] of refused) assert.throws(() => resolveOptions(input), { name: 'UsageError', message });
   });
@@ -44,6 +46,8 @@ describe('options: every default and every check in one place', () => {
     assert.doesNotThrow(() => resolveOptions({ targets: one, mode: 'fresh', count: 2, intervalMs: 0 }));
     assert.doesNotThrow(() => resolveOptions({ targets: one, waitMs: 100, intervalMs: 10 }));
     assert.doesNotThrow(() => resolveOptions({ targets: one, mode: 'poll', format: 'classic', timeoutMs: 10 }));
+    assert.doesNotThrow(() => resolveOptions({ targets: one, waitMs: 100, stableMs: 99 }));
+    assert.equal(resolveOptions({ targets: one, waitMs: Infinity, stableMs: 60_000 }).stableMs, 60_000, 'any window fits in a wait with no deadline');
   });
 
   it('names the option as the caller spells it', () => {

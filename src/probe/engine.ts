@@ -85,6 +85,7 @@ class Job implements PolicyProgress {
   status: AddressStatus | 'pending' | 'running' = 'pending';
   attemptsMade = 0;
   finalAttemptMade = false;
+  stableSince: number | null = null;
   selfConnectRetried = false;
   readyAt = 0;
   inFlight: Attempt | null = null;

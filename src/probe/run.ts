@@ -32,6 +32,7 @@ function policyOf(options: Options, accepts: (kind: VerdictKind) => boolean, sta
       deadline: started + options.waitMs,
       intervalMs: options.intervalMs,
       timeoutMs: options.timeoutMs,
+      stableMs: options.stableMs ?? 0,
     };
   }
   if (options.mode === 'fresh' && !options.scan) return { kind: 'times', count: options.count, intervalMs: options.intervalMs };

@@ -78,6 +78,7 @@ function optionsDocument(o: Options) {
     intervalMs: fresh || o.waitMs !== null ? o.intervalMs : null,
     wait: o.waitMs !== null,
     waitMs: o.waitMs === Infinity ? null : o.waitMs, // JSON has no Infinity: `wait` says a wait ran, with no deadline
+    stableMs: o.stableMs,
     concurrency: o.scan ? o.concurrency : null,
     synRetries: o.synRetries,
     family: o.family,
