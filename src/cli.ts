@@ -5,6 +5,7 @@ import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type 
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
 import { bareSecondsWarning, parseDuration, parseTargets, parseWait, parseWholeNumber } from './target/parse';
+import { parseSource } from './target/source';
 import { printable, UsageError } from './usage';
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const BROKEN_PIPE_EXIT = 141;
@@ -86,6 +87,7 @@ interface CliOptions {
   stable?: string;
   concurrency?: string;
   synRetries?: string;
+  source?: string;
   ipv4?: boolean;
   ipv6?: boolean;
   explain?: boolean;
@@ -119,6 +121,7 @@ function buildProgram(): Command {
     .option('--stable <duration>', 'with --wait: each address must meet the expectation on consecutive attempts for this long; a miss restarts the window')
     .option('--concurrency <n>', 'handshakes in flight at once, also bounded by the fd limit (default: 512)')
     .option('--syn-retries <n>', "TCP_SYNCNT: SYN retransmissions before ETIMEDOUT, 1-127 (default: the kernel's)")
+    .option('--source <addr>', 'bind() to ADDR, ADDR:PORT or [IPV6]:PORT before connect() (a fixed port: one handshake at a time); targets keep to its family')
     .option('-4, --ipv4', 'resolve names to IPv4 addresses only')
     .option('-6, --ipv6', 'resolve names to IPv6 addresses only')
     .option('--expect <verdicts>', `exit 0 iff every target's verdict is one of these (comma-separated, repeatable): ${VERDICTS.join(', ')} (default: connected)`, collectVerdicts)
@@ -172,7 +175,7 @@ function collectVerdicts(value: string, previous: string[] | undefined): string[
 /** The CLI's name for each option, in messages. */
 const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   targets: 'target', mode: '--mode', repeat: '--repeat', count: '--count', timeoutMs: '--timeout', intervalMs: '--interval',
-  waitMs: '--wait', stableMs: '--stable', concurrency: '--concurrency', synRetries: '--syn-retries', family: '-4/-6', backend: '--ffi',
+  waitMs: '--wait', stableMs: '--stable', concurrency: '--concurrency', synRetries: '--syn-retries', source: '--source', family: '-4/-6', backend: '--ffi',
   format: '--format', explain: '--explain', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
 };
 
@@ -198,6 +201,7 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       concurrency: whole(o.concurrency, '--concurrency', 1, 65_536),
       synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
       family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
+      source: o.source === undefined ? undefined : parseSource(o.source),
       backend: o.ffi,
       format: (formats[0] || undefined) as Format | undefined,
       explain: o.explain,

@@ -1,8 +1,10 @@
 import { constants } from 'node:os';
 import { BACKENDS, type BackendName } from './libc/load';
+import type { Endpoint } from './net/endpoint';
 import type { Expectation } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
 import type { TargetSpec } from './target/parse';
+import { formatSource } from './target/source';
 import type { Family } from './target/resolve';
 import { quote, UsageError } from './usage';
 
@@ -36,6 +38,8 @@ export interface OptionsInput {
   readonly concurrency?: number;
   readonly synRetries?: number;
   readonly family?: Family;
+  /** bind() to this before connect() (port 0: the kernel picks one); targets are kept to its family. */
+  readonly source?: Endpoint;
   readonly backend?: BackendName;
   readonly format?: Format;
   readonly explain?: boolean;
@@ -63,7 +67,9 @@ export interface Options {
   readonly stableMs: number | null;
   readonly concurrency: number;
   readonly synRetries: number | null;
+  /** Names resolve to this family only: -4 / -6, or the family of --source. */
   readonly family: Family | null;
+  readonly source: Endpoint | null;
   readonly backend: BackendName;
   readonly format: Format;
   readonly explain: boolean;
@@ -157,6 +163,25 @@ function checkSequence(names: readonly string[] | undefined, spell: OptionSpelli
   }
 }
 
+/** A source endpoint an API caller built by hand: checked before its bytes reach a sockaddr. */
+function checkSource(source: Endpoint | undefined, spell: OptionSpelling): void {
+  if (source === undefined) return;
+  const { address, port } = source;
+  const length = address?.family === 4 ? 4 : address?.family === 6 ? 16 : -1;
+  if (!(address?.bytes instanceof Uint8Array) || address.bytes.length !== length || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`${spell('source')} must be an IPv4 or IPv6 address and a port from 0 to 65535`);
+  }
+}
+
+/** The one family targets may have: -4 / -6, or --source's (which must agree with them). */
+function familyOf(input: OptionsInput, spell: OptionSpelling): Family | undefined {
+  const sourceFamily = input.source?.address.family;
+  if (input.family !== undefined && sourceFamily !== undefined && sourceFamily !== input.family) {
+    throw new UsageError(`${spell('family')} asks for IPv${input.family}, but ${spell('source')} ${formatSource(input.source!)} is an IPv${sourceFamily} address`);
+  }
+  return input.family ?? sourceFamily;
+}
+
 /**
  * Decides every option: checks each value, applies the defaults, and refuses combinations where an option would
  * do nothing. Throws UsageError (one line, naming the option as `spell` writes it) before anything is probed.
@@ -170,9 +195,12 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
   checkChoice(input.family, [4, 6] as const, spell('family'));
   input.expect?.forEach((kind) => checkChoice(kind, VERDICTS, spell('expect')));
   checkSequence(input.expectSequence, spell);
+  checkSource(input.source, spell);
+  const family = familyOf(input, spell);
   for (const { host } of input.targets) {
-    if (host.kind === 'address' && input.family !== undefined && host.address.family !== input.family) {
-      throw new UsageError(`${host.text} is not an IPv${input.family} address`);
+    if (host.kind === 'address' && family !== undefined && host.address.family !== family) {
+      const why = input.family === undefined ? `, as ${spell('source')} ${formatSource(input.source!)} is: a socket binds and connects in one family` : '';
+      throw new UsageError(`${host.text} is not an IPv${family} address${why}`);
     }
   }
 
@@ -193,6 +221,13 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     const why = input[name] === undefined ? undefined : reason(shape, spell);
     if (why) throw new UsageError(`${spell(name)} does nothing here: ${why}`);
   }
+  if (input.source && format === 'classic') {
+    throw new UsageError(`${spell('format')} classic prints what the C reference program does, and it makes no bind(): no ${spell('source')}`);
+  }
+  const fixedPort = input.source !== undefined && input.source.port !== 0;
+  if (fixedPort && input.concurrency !== undefined && input.concurrency > 1) {
+    throw new UsageError(`${spell('concurrency')} does nothing here: a fixed source port (${spell('source')} ${formatSource(input.source!)}) makes one handshake at a time`);
+  }
   if (input.stableMs !== undefined && input.waitMs !== undefined && input.stableMs >= input.waitMs) {
     throw new UsageError(`${spell('stableMs')} must be shorter than ${spell('waitMs')}: the window has to fit in the wait`);
   }
@@ -207,9 +242,10 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     intervalMs: input.intervalMs ?? (wait ? DEFAULTS.intervalMs.wait : DEFAULTS.intervalMs.fresh),
     waitMs: input.waitMs ?? null,
     stableMs: input.stableMs ?? null,
-    concurrency: input.concurrency ?? DEFAULTS.concurrency,
+    concurrency: fixedPort ? 1 : input.concurrency ?? DEFAULTS.concurrency,
     synRetries: input.synRetries ?? null,
-    family: input.family ?? null,
+    family: family ?? null,
+    source: input.source ?? null,
     backend: input.backend ?? DEFAULTS.backend,
     format,
     explain: input.explain ?? false,

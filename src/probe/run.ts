@@ -53,6 +53,7 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
     timeoutMs: options.timeoutMs,
     synRetries: options.synRetries,
     family: options.family,
+    source: options.source,
     concurrency: options.scan ? options.concurrency : 1,
     sequential: !options.scan,
     // a single repeat, poll or blocking probe shows a self-connect as it is; many targets and retries look past it

@@ -82,6 +82,7 @@ function optionsDocument(o: Options) {
     concurrency: o.scan ? o.concurrency : null,
     synRetries: o.synRetries,
     family: o.family,
+    source: o.source,
     expect: o.expectation.verdicts ? [...o.expectation.verdicts] : null,
     expectSequence: o.expectation.sequence ?? null,
     any: o.expectation.any ?? false,

@@ -66,7 +66,10 @@ export function formatTargetLine(target: TargetResult, palette: Palette, width: 
     const n = chosen.stats.attempts;
     const last = chosen.lastAnswer;
     if (kind === 'timeout' && n > 1 && last) details.push(`last ${last.errnoName ?? LABELS[last.kind]}`);
-    else if (chosen.verdict?.errnoName) details.push(chosen.verdict.errnoName);
+    else if (chosen.verdict?.errnoName) {
+      const { failedCall, errnoName } = chosen.verdict;
+      details.push(failedCall ? `${failedCall}() ${errnoName}` : errnoName); // a local error names its call: bind() EADDRINUSE
+    }
     if (chosen.handshakeMs !== null) details.push(`${chosen.handshakeMs.toFixed(3)} ms`);
     const held = stable && targetMeets(target, stable.expectation) ? ` (stable ${formatDuration(stable.ms)})` : '';
     if (n > 1) details.push(`after ${attempts(n)}${held}`);
