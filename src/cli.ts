@@ -52,6 +52,8 @@ ${table(46, [
   ['connprobe [::1]:5432 -m poll -t 500ms', "man 2 connect's way to wait"],
   ['connprobe localhost 8080 -m fresh -c 5', 'tcping: five sockets, statistics'],
   ['connprobe db 5432 --wait 30s', 'wait until a database accepts'],
+  ['connprobe db 5432 --wait 60s --stable 5s', '... and keeps accepting for 5 s'],
+  ['connprobe 127.0.0.1 80 --source 127.0.0.2', 'connect from another address'],
   ['connprobe --expect refused 127.0.0.1 6379 -q', 'assert that a port is closed'],
   ['connprobe 127.0.0.1 80 443 8000-8010 --any', 'exit 0 if any port is open'],
   ['connprobe web:443 db:5432 --json', 'services, machine-readable'],

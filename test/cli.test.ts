@@ -176,6 +176,12 @@ describe('--help', () => {
     assert.equal(flat.match(/default:/g)?.length, 11, 'no default written another way besides');
   });
 
+  it('states what --stable and --source need', async () => {
+    const flat = (await runCli(['--help'])).stdout.replace(/\s+/g, ' ');
+    assert.match(flat, /--stable <duration> with --wait: each address must meet the expectation on consecutive attempts for this long; a miss restarts the window/);
+    assert.match(flat, /--source <addr> bind\(\) to ADDR, ADDR:PORT or \[IPV6\]:PORT before connect\(\) \(a fixed port: one handshake at a time\); targets keep to its family/);
+  });
+
   it('states the grammar of targets and the rule for durations', async () => {
     const flat = (await runCli(['--help'])).stdout.replace(/\s+/g, ' ');
     assert.match(flat, /^Usage: connprobe \[options\] HOST PORTS\.\.\. \| HOST:PORTS\.\.\. \| \[IPV6\]:PORTS\.\.\. /);
