@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI, closedPort, inNetns, NETNS, NETNS_SKIP, runCli, startListener } from '../helpers';
 
-/** A loopback listener that notes the peer of every connection it accepts: what the server sees. */
-async function peerRecorder(host: string) {
-  const peers: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    peers.push(`${socket.remoteAddress} ${socket.remotePort}`);
-    sockets.add(socket.on('error', () => undefined).on('close', () => sockets.delete(socket)));
-  });
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, host, ok));
-  return {
-    port: (server.address() as import('node:net').AddressInfo).port,
-    /** The peers seen, once each connection so far has been accepted (bounded). */
-    async peers(count: number): Promise<string[]> {
-      const deadline = Date.now() + 5000;
-      while (peers.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      return peers;
-    },
-    close: () =>
-      new Promise<void>((ok) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => ok());
-      }),
-  };
+/** The peers a listener has seen, once it has accepted `count` connections (bounded: 5 s). */
+async function peersSeen(listener: Awaited<ReturnType<typeof startListener>>, count: number): Promise<readonly string[]> {
+  const deadline = Date.now() + 5000;
+  while (listener.peers.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return listener.peers;
 }
 
 const node = (...args: string[]) => [process.execPath, CLI, ...args];
@@ -36,7 +17,7 @@ const ndjson = (stdout: string) => stdout.trimEnd().split('\n').map((line) => JS
 
 describe('--source ADDR[:PORT]: bind() before connect(), traced like every call', () => {
   it('--source 127.0.0.2 connects to a listener on 127.0.0.1, and the server sees 127.0.0.2 as the peer', async () => {
-    const server = await peerRecorder('127.0.0.1');
+    const server = await startListener('127.0.0.1');
     try {
       const r = await runCli(['127.0.0.1', String(server.port), '-m', 'poll', '--source', '127.0.0.2']);
       assert.equal(r.code, 0, r.stdout);
@@ -47,14 +28,14 @@ describe('--source ADDR[:PORT]: bind() before connect(), traced like every call'
       const local = /^getsockname\(\d+, \{AF_INET, 127\.0\.0\.2:(\d+)\}\) = 0$/m.exec(calls.join('\n'))?.[1];
       assert.ok(local, 'getsockname() shows the source address');
       assert.match(r.stdout, new RegExp(`^connected: 127\\.0\\.0\\.2:${local} -> 127\\.0\\.0\\.1:${server.port}$`, 'm'));
-      assert.deepEqual(await server.peers(1), [`127.0.0.2 ${local}`]);
+      assert.deepEqual(await peersSeen(server, 1), [`127.0.0.2 ${local}`]);
     } finally {
       await server.close();
     }
   });
 
   it('an IPv6 source, bracketed or bare: sockaddr_in6, 28 bytes', async () => {
-    const server = await peerRecorder('::1');
+    const server = await startListener('::1');
     try {
       for (const source of ['[::1]', '::1']) {
         const r = await runCli(['::1', String(server.port), '-m', 'poll', '--source', source]);
@@ -66,16 +47,17 @@ describe('--source ADDR[:PORT]: bind() before connect(), traced like every call'
     }
   });
 
-  it('a fixed port: SO_REUSEADDR, then bind(); fresh attempts from the same port all connect (their TIME_WAIT does not refuse the next)', async () => {
-    const server = await peerRecorder('127.0.0.1');
+  it('a fixed port: SO_REUSEADDR, then bind(); a later attempt binds it again though the last connection from it is in TIME_WAIT', async () => {
+    const server = await startListener('127.0.0.1');
     const port = await closedPort('127.0.0.2');
     try {
-      const r = await runCli(['127.0.0.1', String(server.port), '-m', 'fresh', '-c', '3', '-i', '0', '--source', `127.0.0.2:${port}`]);
+      // 1.5 s apart: on loopback the kernel lets a connect() reuse that TIME_WAIT after net.ipv4.tcp_tw_reuse_delay (1 s)
+      const r = await runCli(['127.0.0.1', String(server.port), '-m', 'fresh', '-c', '2', '-i', '1.5s', '--source', `127.0.0.2:${port}`]);
       assert.equal(r.code, 0, r.stdout);
-      assert.equal(r.stdout.match(/^setsockopt\(\d+, SOL_SOCKET, SO_REUSEADDR, 1\) = 0 /gm)?.length, 3);
-      assert.equal(r.stdout.match(new RegExp(`^bind\\(\\d+, \\{AF_INET, 127\\.0\\.0\\.2:${port}\\}, 16\\) = 0 `, 'gm'))?.length, 3);
-      assert.match(r.stdout, /^3 attempts, 3 connected, /m);
-      assert.deepEqual(await server.peers(3), Array(3).fill(`127.0.0.2 ${port}`));
+      assert.equal(r.stdout.match(/^setsockopt\(\d+, SOL_SOCKET, SO_REUSEADDR, 1\) = 0 /gm)?.length, 2);
+      assert.equal(r.stdout.match(new RegExp(`^bind\\(\\d+, \\{AF_INET, 127\\.0\\.0\\.2:${port}\\}, 16\\) = 0 `, 'gm'))?.length, 2);
+      assert.match(r.stdout, /^2 attempts, 2 connected, /m);
+      assert.deepEqual(await peersSeen(server, 2), Array(2).fill(`127.0.0.2 ${port}`));
     } finally {
       await server.close();
     }
