@@ -5,6 +5,7 @@ import type { ProbeEvent, TargetResult } from './probe/result';
 import { runProbe } from './probe/run';
 import { parseHost, parsePort, type TargetSpec } from './target/parse';
 import type { Family } from './target/resolve';
+import { parseSource } from './target/source';
 
 /** Options both API calls share. Each is checked as the CLI's are (UsageError), with the same defaults. */
 interface CommonOptions {
@@ -14,6 +15,8 @@ interface CommonOptions {
   readonly synRetries?: number;
   /** Resolve names to this family only. */
   readonly family?: Family;
+  /** bind() to `ADDR`, `ADDR:PORT` or `[IPV6]:PORT` before connect(), as --source does. */
+  readonly source?: string;
   readonly backend?: BackendName;
   /** Aborting stops the probe between calls; every socket is still closed, and unsettled targets say so. */
   readonly signal?: AbortSignal;
@@ -47,9 +50,9 @@ export interface ProbeReport extends TargetResult {
 
 /** Probes one host and port in one mode. Throws UsageError for invalid options; never for what the kernel answers. */
 export async function probe(options: ProbeOptions): Promise<ProbeReport> {
-  const { host, port, mode, repeat, count, intervalMs, ...common } = options;
+  const { host, port, mode, repeat, count, intervalMs, source, ...common } = options;
   const target: TargetSpec = { host: parseHost(host), port: parsePort(String(port)) };
-  const resolved = resolveOptions({ ...common, targets: [target], mode, repeat, count, intervalMs });
+  const resolved = resolveOptions({ ...common, source: sourceOf(source), targets: [target], mode, repeat, count, intervalMs });
   const targets = await collect(resolved, common);
   return { ...targets.results[0], mode: resolved.mode, backend: targets.backend, interrupted: targets.interrupted };
 }
@@ -58,6 +61,8 @@ export interface ConcurrentOptions extends CommonOptions {
   readonly targets: readonly TargetSpec[];
   /** Retry each target on a fresh socket until it meets `expect`, or this many ms have passed (Infinity: no deadline). */
   readonly waitMs?: number;
+  /** With waitMs: each address must meet `expect` on consecutive attempts for this many ms (a miss restarts it). */
+  readonly stableMs?: number;
   /** Pause between retries while waiting, in ms; default 250. */
   readonly intervalMs?: number;
   /** Handshakes in flight at once, at most (also bounded by the fd limit); default 512. */
@@ -78,12 +83,14 @@ export interface ConcurrentReport {
 
 /** Probes many targets at once (non-blocking sockets, one poll()), optionally waiting for each to meet `expect`. */
 export async function probeConcurrently(options: ConcurrentOptions): Promise<ConcurrentReport> {
-  const { targets, waitMs, intervalMs, concurrency, expect, ...common } = options;
-  const resolved = resolveOptions({ ...common, targets, waitMs, intervalMs, concurrency, expect, mode: 'poll' });
+  const { targets, waitMs, stableMs, intervalMs, concurrency, expect, source, ...common } = options;
+  const resolved = resolveOptions({ ...common, source: sourceOf(source), targets, waitMs, stableMs, intervalMs, concurrency, expect, mode: 'poll' });
   // one target without a wait is probed as a scan too: the API's shape does not change with the list's length
   const run = await collect({ ...resolved, scan: true }, common);
   return { targets: run.results, concurrency: run.concurrency, backend: run.backend, interrupted: run.interrupted, durationMs: run.durationMs };
 }
+
+const sourceOf = (text: string | undefined) => (text === undefined ? undefined : parseSource(text, 'source'));
 
 async function collect(options: Parameters<typeof runProbe>[0], common: CommonOptions) {
   const results: TargetResult[] = [];

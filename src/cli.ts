@@ -5,6 +5,7 @@ import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type 
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
 import { bareSecondsWarning, parseDuration, parseTargets, parseWait, parseWholeNumber } from './target/parse';
+import { parseSource } from './target/source';
 import { printable, UsageError } from './usage';
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const BROKEN_PIPE_EXIT = 141;
@@ -51,6 +52,8 @@ ${table(46, [
   ['connprobe [::1]:5432 -m poll -t 500ms', "man 2 connect's way to wait"],
   ['connprobe localhost 8080 -m fresh -c 5', 'tcping: five sockets, statistics'],
   ['connprobe db 5432 --wait 30s', 'wait until a database accepts'],
+  ['connprobe db 5432 --wait 60s --stable 5s', '... and keeps accepting for 5 s'],
+  ['connprobe 127.0.0.1 80 --source 127.0.0.2', 'connect from another address'],
   ['connprobe --expect refused 127.0.0.1 6379 -q', 'assert that a port is closed'],
   ['connprobe 127.0.0.1 80 443 8000-8010 --any', 'exit 0 if any port is open'],
   ['connprobe web:443 db:5432 --json', 'services, machine-readable'],
@@ -83,8 +86,10 @@ interface CliOptions {
   timeout?: string;
   interval?: string;
   wait?: string;
+  stable?: string;
   concurrency?: string;
   synRetries?: string;
+  source?: string;
   ipv4?: boolean;
   ipv6?: boolean;
   explain?: boolean;
@@ -116,8 +121,10 @@ function buildProgram(): Command {
     .option('-t, --timeout <duration>', 'how long one attempt waits for an answer (default: 2s)')
     .option('-i, --interval <duration>', 'pause between attempts (default: 1s fresh, 250ms --wait)')
     .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes; inf or 0: no deadline')
+    .option('--stable <duration>', 'with --wait: each address must meet the expectation on consecutive attempts for this long; a miss restarts the window')
     .option('--concurrency <n>', 'handshakes in flight at once, also bounded by the fd limit (default: 512)')
     .option('--syn-retries <n>', "TCP_SYNCNT: SYN retransmissions before ETIMEDOUT, 1-127 (default: the kernel's)")
+    .option('--source <addr>', 'bind() to ADDR, ADDR:PORT or [IPV6]:PORT before connect() (a fixed port: one handshake at a time); targets keep to its family')
     .option('-4, --ipv4', 'resolve names to IPv4 addresses only')
     .option('-6, --ipv6', 'resolve names to IPv6 addresses only')
     .option('--expect <verdicts>', `exit 0 iff every target's verdict is one of these (comma-separated, repeatable): ${VERDICTS.join(', ')} (default: connected)`, collectVerdicts)
@@ -172,7 +179,7 @@ function collectVerdicts(value: string, previous: string[] | undefined): string[
 /** The CLI's name for each option, in messages. */
 const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   targets: 'target', mode: '--mode', repeat: '--repeat', count: '--count', timeoutMs: '--timeout', intervalMs: '--interval',
-  waitMs: '--wait', concurrency: '--concurrency', synRetries: '--syn-retries', family: '-4/-6', backend: '--ffi',
+  waitMs: '--wait', stableMs: '--stable', concurrency: '--concurrency', synRetries: '--syn-retries', source: '--source', family: '-4/-6', backend: '--ffi',
   format: '--format', explain: '--explain', tcpInfo: '--tcp-info', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
 };
 
@@ -194,9 +201,11 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       timeoutMs: duration(o.timeout, '--timeout', 1),
       intervalMs: duration(o.interval, '--interval', 0),
       waitMs: o.wait === undefined ? undefined : parseWait(o.wait, '--wait'),
+      stableMs: duration(o.stable, '--stable', 1),
       concurrency: whole(o.concurrency, '--concurrency', 1, 65_536),
       synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
       family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
+      source: o.source === undefined ? undefined : parseSource(o.source),
       backend: o.ffi,
       format: (formats[0] || undefined) as Format | undefined,
       explain: o.explain,

@@ -1,8 +1,10 @@
 import { constants } from 'node:os';
 import { BACKENDS, type BackendName } from './libc/load';
+import type { Endpoint } from './net/endpoint';
 import type { Expectation } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
 import type { TargetSpec } from './target/parse';
+import { formatSource } from './target/source';
 import type { Family } from './target/resolve';
 import { quote, UsageError } from './usage';
 
@@ -30,10 +32,14 @@ export interface OptionsInput {
   readonly intervalMs?: number;
   /** Retry until every target meets the expectation, or this many ms have passed; Infinity: no deadline. */
   readonly waitMs?: number;
+  /** With waitMs: each address must meet the expectation on consecutive attempts for this long (a miss restarts it). */
+  readonly stableMs?: number;
   /** Handshakes in flight at once, at most (also bounded by the fd limit). */
   readonly concurrency?: number;
   readonly synRetries?: number;
   readonly family?: Family;
+  /** bind() to this before connect() (port 0: the kernel picks one); targets are kept to its family. */
+  readonly source?: Endpoint;
   readonly backend?: BackendName;
   readonly format?: Format;
   readonly explain?: boolean;
@@ -59,9 +65,13 @@ export interface Options {
   readonly intervalMs: number;
   /** --wait's deadline, in ms from the start; Infinity: none (until met or interrupted); null: no --wait. */
   readonly waitMs: number | null;
+  /** --stable's window, in ms; null: none (the wait ends on the first answer that meets the expectation). */
+  readonly stableMs: number | null;
   readonly concurrency: number;
   readonly synRetries: number | null;
+  /** Names resolve to this family only: -4 / -6, or the family of --source. */
   readonly family: Family | null;
+  readonly source: Endpoint | null;
   readonly backend: BackendName;
   readonly format: Format;
   readonly explain: boolean;
@@ -91,6 +101,7 @@ const RANGES: { readonly [K in keyof OptionsInput]?: readonly [min: number, max:
   timeoutMs: [1, MAX_MS],
   intervalMs: [0, MAX_MS],
   waitMs: [1, MAX_MS],
+  stableMs: [1, MAX_MS],
   concurrency: [1, 65_536],
   synRetries: [1, 127],
 };
@@ -129,6 +140,7 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
       : s.scan && s.format === 'human'
         ? `one line per target shows no calls; ${spell('format')} json or ndjson shows them`
         : undefined,
+  stableMs: (s, spell) => (s.wait ? undefined : `it is a window within ${spell('waitMs')}: give ${spell('waitMs')} too`),
   timeoutMs: (s, spell) =>
     s.format === 'classic' && s.mode === 'repeat' && !s.scan
       ? `${spell('format')} classic in repeat mode never waits for an answer, as the seed program does not`
@@ -161,6 +173,25 @@ function checkSequence(names: readonly string[] | undefined, spell: OptionSpelli
   }
 }
 
+/** A source endpoint an API caller built by hand: checked before its bytes reach a sockaddr. */
+function checkSource(source: Endpoint | undefined, spell: OptionSpelling): void {
+  if (source === undefined) return;
+  const { address, port } = source;
+  const length = address?.family === 4 ? 4 : address?.family === 6 ? 16 : -1;
+  if (!(address?.bytes instanceof Uint8Array) || address.bytes.length !== length || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`${spell('source')} must be an IPv4 or IPv6 address and a port from 0 to 65535`);
+  }
+}
+
+/** The one family targets may have: -4 / -6, or --source's (which must agree with them). */
+function familyOf(input: OptionsInput, spell: OptionSpelling): Family | undefined {
+  const sourceFamily = input.source?.address.family;
+  if (input.family !== undefined && sourceFamily !== undefined && sourceFamily !== input.family) {
+    throw new UsageError(`${spell('family')} asks for IPv${input.family}, but ${spell('source')} ${formatSource(input.source!)} is an IPv${sourceFamily} address`);
+  }
+  return input.family ?? sourceFamily;
+}
+
 /**
  * Decides every option: checks each value, applies the defaults, and refuses combinations where an option would
  * do nothing. Throws UsageError (one line, naming the option as `spell` writes it) before anything is probed.
@@ -174,9 +205,12 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
   checkChoice(input.family, [4, 6] as const, spell('family'));
   input.expect?.forEach((kind) => checkChoice(kind, VERDICTS, spell('expect')));
   checkSequence(input.expectSequence, spell);
+  checkSource(input.source, spell);
+  const family = familyOf(input, spell);
   for (const { host } of input.targets) {
-    if (host.kind === 'address' && input.family !== undefined && host.address.family !== input.family) {
-      throw new UsageError(`${host.text} is not an IPv${input.family} address`);
+    if (host.kind === 'address' && family !== undefined && host.address.family !== family) {
+      const why = input.family === undefined ? `, as ${spell('source')} ${formatSource(input.source!)} is: a socket binds and connects in one family` : '';
+      throw new UsageError(`${host.text} is not an IPv${family} address${why}`);
     }
   }
 
@@ -197,6 +231,16 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     const why = input[name] === undefined ? undefined : reason(shape, spell);
     if (why) throw new UsageError(`${spell(name)} does nothing here: ${why}`);
   }
+  if (input.source && format === 'classic') {
+    throw new UsageError(`${spell('format')} classic prints what the C reference program does, and it makes no bind(): no ${spell('source')}`);
+  }
+  const fixedPort = input.source !== undefined && input.source.port !== 0;
+  if (fixedPort && input.concurrency !== undefined && input.concurrency > 1) {
+    throw new UsageError(`${spell('concurrency')} does nothing here: a fixed source port (${spell('source')} ${formatSource(input.source!)}) makes one handshake at a time`);
+  }
+  if (input.stableMs !== undefined && input.waitMs !== undefined && input.stableMs >= input.waitMs) {
+    throw new UsageError(`${spell('stableMs')} must be shorter than ${spell('waitMs')}: the window has to fit in the wait`);
+  }
 
   return {
     targets: input.targets,
@@ -207,9 +251,11 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     timeoutMs: input.timeoutMs ?? DEFAULTS.timeoutMs,
     intervalMs: input.intervalMs ?? (wait ? DEFAULTS.intervalMs.wait : DEFAULTS.intervalMs.fresh),
     waitMs: input.waitMs ?? null,
-    concurrency: input.concurrency ?? DEFAULTS.concurrency,
+    stableMs: input.stableMs ?? null,
+    concurrency: fixedPort ? 1 : input.concurrency ?? DEFAULTS.concurrency,
     synRetries: input.synRetries ?? null,
-    family: input.family ?? null,
+    family: family ?? null,
+    source: input.source ?? null,
     backend: input.backend ?? DEFAULTS.backend,
     format,
     explain: input.explain ?? false,

@@ -15,6 +15,9 @@ export interface RunIo extends Output {
 /** --quiet: nothing is written, nothing kept: the exit code is the answer. */
 const QUIET: Sink = { needs: { records: false, calls: false }, start() {}, onEvent() {}, end() {} };
 
+/** --stable's window, for the lines that say a target held that long. */
+const stableWindow = (o: Options) => (o.stableMs === null ? undefined : { ms: o.stableMs, expectation: o.expectation });
+
 /** One sink per output format. */
 function sinkFor(options: Options, io: RunIo): Sink {
   if (io.quiet) return QUIET;
@@ -27,7 +30,7 @@ function sinkFor(options: Options, io: RunIo): Sink {
       return (require('./render/classic') as typeof import('./render/classic')).classicSink(io, options.mode);
     case 'human':
       return options.scan
-        ? (require('./render/lines') as typeof import('./render/lines')).linesSink(io, options.targets, options.waitMs !== null)
+        ? (require('./render/lines') as typeof import('./render/lines')).linesSink(io, options.targets, options.waitMs !== null, stableWindow(options))
         : (require('./render/human') as typeof import('./render/human')).traceSink(io, options.mode, options.explain);
   }
 }

@@ -74,6 +74,27 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '--wait', '1s', '--mode', 'fresh'], /--mode fresh probes one target without --wait/],
     [['127.0.0.1', '80-81', '--format', 'classic'], /--format classic shows one socket/],
     [['127.0.0.1', '80', '--wait', 'forever'], /--wait must be a duration .* not 'forever'/],
+    [['127.0.0.1', '80', '--source', 'localhost'], /--source takes an IP address, not a name: 'localhost'/],
+    [['127.0.0.1', '80', '--source', '127.0.0.2:0'], /--source port must be a whole number from 1 to 65535, not '0'/],
+    [['127.0.0.1', '80', '--source', '127.0.0.2:99999'], /--source port .* not '99999'/],
+    [['127.0.0.1', '80', '--source', '127.0.0.2:'], /--source port .* not ''/],
+    [['127.0.0.1', '80', '--source', ':5000'], /--source needs an address: ':5000' has none \(0\.0\.0\.0:PORT or \[::\]:PORT binds any\)/],
+    [['127.0.0.1', '80', '--source', '256.0.0.1'], /--source must be ADDR, ADDR:PORT or \[IPV6\]:PORT, an IP address, not '256\.0\.0\.1'/],
+    [['127.0.0.1', '80', '--source', '[127.0.0.2]:80'], /--source must be ADDR, .* not '\[127\.0\.0\.2\]:80'/],
+    [['127.0.0.1', '80', '--source', '[::1'], /--source must be ADDR, .* not '\[::1'/],
+    [['::1', '80', '--source', '[::1]:x'], /--source port .* not 'x'/],
+    [['::1', '80', '--source', 'fe80::1'], /link-local address 'fe80::1' needs a scope/],
+    [['::1', '80', '--source', '127.0.0.2'], /::1 is not an IPv4 address, as --source 127\.0\.0\.2 is: a socket binds and connects in one family/],
+    [['127.0.0.1:80', '[::1]:80', '--source', '[::1]:5000'], /127\.0\.0\.1 is not an IPv6 address, as --source \[::1\]:5000 is/],
+    [['localhost', '80', '-6', '--source', '127.0.0.2'], /-4\/-6 asks for IPv6, but --source 127\.0\.0\.2 is an IPv4 address/],
+    [['127.0.0.1', '80', '-f', 'classic', '--source', '127.0.0.2'], /--format classic prints what the C reference program does, and it makes no bind\(\): no --source/],
+    [['127.0.0.1', '80-81', '--source', '127.0.0.2:5000', '--concurrency', '4'], /--concurrency does nothing here: a fixed source port \(--source 127\.0\.0\.2:5000\) makes one handshake at a time/],
+    [['127.0.0.1', '80', '--source'], /option '--source <addr>' argument missing/],
+    [['127.0.0.1', '80', '--stable', '1s'], /--stable does nothing here: it is a window within --wait: give --wait too/],
+    [['127.0.0.1', '80', '--wait', '2s', '--stable', '2s'], /--stable must be shorter than --wait: the window has to fit in the wait/],
+    [['127.0.0.1', '80', '--wait', '2s', '--stable', '3'], /--stable must be shorter than --wait/],
+    [['127.0.0.1', '80', '--wait', '2s', '--stable', '0'], /--stable must be a duration .* at least 1ms, not '0'/],
+    [['127.0.0.1', '80', '--wait', '2s', '--stable', 'long'], /--stable must be a duration .* not 'long'/],
     [['127.0.0.1', '80', '--concurrency', '0'], /--concurrency .* not '0'/],
     [['127.0.0.1', '80', '--expect', 'open'], /--expect must be one of connected, refused, timeout, unreachable, unresolved, local-error, self-connect, not 'open'/],
     [['127.0.0.1', '80', '--expect', 'refused,'], /--expect must be one of .*, not ''/],
@@ -155,6 +176,12 @@ describe('--help', () => {
       assert.ok(flat.includes(`(default: ${shown})`), shown);
     }
     assert.equal(flat.match(/default:/g)?.length, 11, 'no default written another way besides');
+  });
+
+  it('states what --stable and --source need', async () => {
+    const flat = (await runCli(['--help'])).stdout.replace(/\s+/g, ' ');
+    assert.match(flat, /--stable <duration> with --wait: each address must meet the expectation on consecutive attempts for this long; a miss restarts the window/);
+    assert.match(flat, /--source <addr> bind\(\) to ADDR, ADDR:PORT or \[IPV6\]:PORT before connect\(\) \(a fixed port: one handshake at a time\); targets keep to its family/);
   });
 
   it('states the grammar of targets and the rule for durations', async () => {

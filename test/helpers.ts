@@ -38,16 +38,22 @@ export function runCli(args: readonly string[]): Promise<RunResult> {
   return runCommand(process.execPath, [CLI, ...args]);
 }
 
-/** A loopback listener that accepts and holds connections (on `port`, or one the kernel picks); close() stops it and drops them. */
-export async function startListener(host = '127.0.0.1', port = 0): Promise<{ port: number; close: () => Promise<void> }> {
+/**
+ * A loopback listener that accepts and holds connections (on `port`, or one the kernel picks); close() stops it and
+ * drops them. `peers` lists the peer of each connection accepted so far (`127.0.0.2 40312`): what the server sees.
+ */
+export async function startListener(host = '127.0.0.1', port = 0): Promise<{ port: number; peers: readonly string[]; close: () => Promise<void> }> {
   const sockets = new Set<import('node:net').Socket>();
+  const peers: string[] = [];
   const server: Server = createServer((socket) => {
+    peers.push(`${socket.remoteAddress} ${socket.remotePort}`);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((ok, fail) => server.once('error', fail).listen(port, host, ok));
   return {
     port: (server.address() as import('node:net').AddressInfo).port,
+    peers,
     close: () =>
       new Promise<void>((ok) => {
         for (const socket of sockets) socket.destroy();

@@ -36,6 +36,10 @@ describe('options: every default and every check in one place', () => {
       [{ targets: one, intervalMs: 10 }, /intervalMs does nothing here/],
       [{ targets: one, format: 'classic', timeoutMs: 10 }, /timeoutMs does nothing here/],
       [{ targets: two, mode: 'fresh' }, /mode fresh probes one target/],
+      [{ targets: one, source: { address: { family: 4, bytes: new Uint8Array(16), scopeId: 0 }, port: 0 } }, /source must be an IPv4 or IPv6 address and a port from 0 to 65535/],
+      [{ targets: one, source: { address: { family: 4, bytes: new Uint8Array(4), scopeId: 0 }, port: 65536 } }, /source must be/],
+      [{ targets: one, stableMs: 100 }, /stableMs does nothing here: it is a window within waitMs/],
+      [{ targets: one, waitMs: 100, stableMs: 100 }, /stableMs must be shorter than waitMs/],
     ];
     for (const [input, message] of refused) assert.throws(() => resolveOptions(input), { name: 'UsageError', message });
   });
@@ -44,6 +48,10 @@ describe('options: every default and every check in one place', () => {
     assert.doesNotThrow(() => resolveOptions({ targets: one, mode: 'fresh', count: 2, intervalMs: 0 }));
     assert.doesNotThrow(() => resolveOptions({ targets: one, waitMs: 100, intervalMs: 10 }));
     assert.doesNotThrow(() => resolveOptions({ targets: one, mode: 'poll', format: 'classic', timeoutMs: 10 }));
+    assert.doesNotThrow(() => resolveOptions({ targets: one, waitMs: 100, stableMs: 99 }));
+    const source = { address: { family: 4 as const, bytes: Uint8Array.of(127, 0, 0, 2), scopeId: 0 }, port: 5000 };
+    assert.deepEqual([resolveOptions({ targets: two, source }).concurrency, resolveOptions({ targets: two, source }).family], [1, 4], 'a fixed source port: one at a time; its family');
+    assert.equal(resolveOptions({ targets: one, waitMs: Infinity, stableMs: 60_000 }).stableMs, 60_000, 'any window fits in a wait with no deadline');
   });
 
   it('names the option as the caller spells it', () => {

@@ -17,6 +17,7 @@ export interface PlatformConstants {
   readonly O_NONBLOCK: number;
   readonly SOL_SOCKET: number;
   readonly SO_ERROR: number;
+  readonly SO_REUSEADDR: number;
   readonly SO_SNDTIMEO: number;
   readonly IPPROTO_TCP: number;
   readonly TCP_SYNCNT: number;
@@ -51,6 +52,7 @@ const LINUX_64: PlatformConstants = {
   O_NONBLOCK: 0o4000,
   SOL_SOCKET: 1,
   SO_ERROR: 4,
+  SO_REUSEADDR: 2,
   SO_SNDTIMEO: 21,
   IPPROTO_TCP: 6,
   TCP_SYNCNT: 7,

@@ -21,6 +21,7 @@ export const E = {
   ENETUNREACH: constants.errno.ENETUNREACH,
   EHOSTUNREACH: constants.errno.EHOSTUNREACH,
   EADDRNOTAVAIL: constants.errno.EADDRNOTAVAIL,
+  EADDRINUSE: constants.errno.EADDRINUSE,
   EACCES: constants.errno.EACCES,
   EPERM: constants.errno.EPERM,
   EMFILE: constants.errno.EMFILE,

@@ -61,6 +61,7 @@ const symbols: LibcSymbols = {
   socket: prepare('socket', ['int', 'int', 'int']),
   fcntl: prepare('fcntl', ['int', 'int', 'int']),
   connect: prepare('connect', ['int', 'pointer', 'uint32']),
+  bind: prepare('bind', ['int', 'pointer', 'uint32']),
   poll: prepare('poll', ['pointer', 'ulong', 'int']),
   getsockopt: prepare('getsockopt', ['int', 'int', 'int', 'pointer', 'pointer']),
   setsockopt: prepare('setsockopt', ['int', 'int', 'int', 'pointer', 'uint32']),

@@ -11,6 +11,7 @@ const symbols: LibcSymbols = {
   socket: libc.func('int socket(int domain, int type, int protocol)'),
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
   connect: libc.func('int connect(int fd, const void *addr, uint32_t len)'),
+  bind: libc.func('int bind(int fd, const void *addr, uint32_t len)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   getsockopt: libc.func('int getsockopt(int fd, int level, int option, void *value, void *len)'),
   setsockopt: libc.func('int setsockopt(int fd, int level, int option, const void *value, uint32_t len)'),

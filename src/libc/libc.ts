@@ -15,6 +15,7 @@ export interface PollResult extends SysResult {
   readonly revents: readonly number[];
 }
 
+/** What connect() or bind() answered, with the sockaddr length passed. */
 export interface ConnectResult extends SysResult {
   /** The sockaddr length passed: 16 for sockaddr_in, 28 for sockaddr_in6. */
   readonly addrlen: number;
@@ -51,6 +52,8 @@ export interface Libc {
   fcntl(fd: number, cmd: number, arg: number): SysResult;
   /** connect(fd, sockaddr, length): the sockaddr is encoded from the endpoint, and the length is its size. */
   connect(fd: number, peer: Endpoint): ConnectResult;
+  /** bind(fd, sockaddr, length): the local end, encoded as connect's peer is. */
+  bind(fd: number, local: Endpoint): ConnectResult;
   /** poll() on fds, all for the same events. */
   poll(fds: readonly number[], events: number, timeoutMs: number): PollResult;
   getsockoptInt(fd: number, level: number, option: number): IntOptionResult;

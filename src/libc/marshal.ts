@@ -1,3 +1,4 @@
+import type { Endpoint } from '../net/endpoint';
 import { C } from './constants';
 import type { Libc } from './libc';
 import { decodeSockaddr, encodeSockaddrInto } from './sockaddr';
@@ -11,6 +12,7 @@ export interface LibcSymbols {
   socket(domain: number, type: number, protocol: number): number;
   fcntl(fd: number, cmd: number, arg: number): number;
   connect(fd: number, sockaddr: Buffer, length: number): number;
+  bind(fd: number, sockaddr: Buffer, length: number): number;
   poll(fds: Buffer, count: number, timeoutMs: number): number;
   getsockopt(fd: number, level: number, option: number, value: Buffer, length: Buffer): number;
   setsockopt(fd: number, level: number, option: number, value: Buffer, length: number): number;
@@ -32,18 +34,22 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
   const intValue = Buffer.alloc(4);
   const storage = Buffer.alloc(C.SIZEOF_SOCKADDR_STORAGE);
   const peer = Buffer.alloc(C.SIZEOF_SOCKADDR_STORAGE);
+  const local = Buffer.alloc(C.SIZEOF_SOCKADDR_IN6); // the larger of the two layouts encodeSockaddrInto writes
   const limits = Buffer.alloc(C.SIZEOF_RLIMIT);
   let pollfds = Buffer.alloc(64 * C.SIZEOF_POLLFD);
+  /** connect() or bind(): the endpoint encoded into `sockaddr`, and exactly its length passed. */
+  const sockaddrCall = (call: (fd: number, sockaddr: Buffer, length: number) => number, sockaddr: Buffer) => (fd: number, endpoint: Endpoint) => {
+    const addrlen = encodeSockaddrInto(sockaddr, endpoint);
+    const ret = call(fd, sockaddr, addrlen);
+    return { ret, errno: ret === -1 ? errno() : 0, addrlen };
+  };
   return {
     backend,
     socket: (domain, type, protocol) => result(lib.socket(domain, type, protocol)),
     fcntl: (fd, cmd, arg) => result(lib.fcntl(fd, cmd, arg)),
-    connect(fd, endpoint) {
-      // one buffer for every connect: an FFI that pins pointers re-pins only on change
-      const addrlen = encodeSockaddrInto(peer, endpoint);
-      const ret = lib.connect(fd, peer, addrlen);
-      return { ret, errno: ret === -1 ? errno() : 0, addrlen };
-    },
+    // one buffer for every connect (and one for every bind): an FFI that pins pointers re-pins only on change
+    connect: sockaddrCall(lib.connect, peer),
+    bind: sockaddrCall(lib.bind, local),
     poll(fds, events, timeoutMs) {
       if (pollfds.length < fds.length * C.SIZEOF_POLLFD) pollfds = Buffer.alloc(fds.length * 2 * C.SIZEOF_POLLFD);
       for (let i = 0; i < fds.length; i++) {

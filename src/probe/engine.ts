@@ -27,6 +27,8 @@ export interface EngineOptions {
   /** getsockopt(TCP_INFO) before closing an attempt that connected or got no answer (the kernel's account of it). */
   readonly tcpInfo: boolean;
   readonly family: Family | null;
+  /** bind() every socket to this before connect() (--source); a fixed port gets SO_REUSEADDR first. */
+  readonly source: Endpoint | null;
   /** Attempts awaiting an answer at once, at most (the fd budget may lower it). */
   readonly concurrency: number;
   /** One address at a time, in order, so that a trace of one target reads top to bottom. */
@@ -87,6 +89,7 @@ class Job implements PolicyProgress {
   status: AddressStatus | 'pending' | 'running' = 'pending';
   attemptsMade = 0;
   finalAttemptMade = false;
+  stableSince: number | null = null;
   selfConnectRetried = false;
   readyAt = 0;
   inFlight: Attempt | null = null;
@@ -340,7 +343,18 @@ class Engine {
       case 'sock-nonblock':
         break;
     }
-    return this.o.synRetries === null || ok(this.tracer.setSynCount(attempt, fd, this.o.synRetries));
+    if (this.o.synRetries !== null && !ok(this.tracer.setSynCount(attempt, fd, this.o.synRetries))) return false;
+    return this.o.source === null || this.bindSource(attempt);
+  }
+
+  /**
+   * bind() to --source. A fixed port gets SO_REUSEADDR first: this run's own earlier connection from that port,
+   * in TIME_WAIT for a minute after close(), would otherwise refuse every later bind() with EADDRINUSE.
+   */
+  private bindSource(attempt: Attempt): boolean {
+    const source = this.o.source!;
+    if (source.port !== 0 && !ok(this.tracer.setReuseAddress(attempt, attempt.fd))) return false;
+    return ok(this.tracer.bind(attempt, attempt.fd, source));
   }
 
   /** connect(), timed: the handshake starts with the first call and is answered by the first that settles it. */

@@ -1,7 +1,8 @@
 import { C } from '../libc/constants';
 import { E } from '../libc/errno';
-import { sameEndpoint } from '../net/endpoint';
 import type { TcpInfo } from '../libc/tcp-info';
+import { formatAddress } from '../net/address';
+import { formatEndpoint, sameEndpoint } from '../net/endpoint';
 import type { CallRecord } from './record';
 
 /** The platform the explanations describe; they are read off Linux's TCP stack. */
@@ -14,7 +15,7 @@ const ANSWERS: Readonly<Record<number, string>> = {
   [E.ENETUNREACH]: 'no route to that network (for 127.0.0.1: lo is down), so no SYN was sent',
   [E.EHOSTUNREACH]: 'the host is unreachable: no ARP/neighbour answer, or an ICMP host-unreachable came back',
   [E.EADDRNOTAVAIL]:
-    'no local address can reach it (for ::1: lo is down and has no address), or no ephemeral port is free',
+    'no local address can reach it (for ::1: lo is down and has no address), or no ephemeral port is free (or, from a fixed --source port, that port and this peer are still in TIME_WAIT)',
   [E.EACCES]: 'a local policy forbade it (a firewall or BPF rule, or a broadcast address without SO_BROADCAST)',
   [E.EPERM]: 'a local policy forbade it (a netfilter rule or seccomp filter)',
   [E.EMFILE]: 'this process already has as many fds open as RLIMIT_NOFILE (ulimit -n) allows',
@@ -32,6 +33,28 @@ function historyOf(records: readonly CallRecord[], index: number): CallRecord[] 
   return records
     .slice(0, index)
     .filter((r) => r.attempt === current.attempt && (fd === undefined || !('fd' in r) || r.fd === fd));
+}
+
+function explainBind(record: CallRecord & { call: 'bind' }): string {
+  const address = formatAddress(record.local.address);
+  const fixedPort = record.local.port !== 0;
+  if (record.ret === 0) {
+    return fixedPort
+      ? `the socket will connect from ${formatEndpoint(record.local)}: the SYN leaves from this address and port`
+      : `the socket will connect from ${address}; port 0: the kernel picked a free source port for it already`;
+  }
+  switch (record.errno) {
+    case E.EADDRINUSE:
+      return fixedPort
+        ? `another socket already holds ${formatEndpoint(record.local)}: a listener, a connection from that port, or one in TIME_WAIT (which only SO_REUSEADDR on both lets you bind over); nothing was sent`
+        : `no source port is free on ${address}; nothing was sent`;
+    case E.EADDRNOTAVAIL:
+      return `${address} is not an address of any interface on this machine (ip addr lists them), so nothing can leave from it; nothing was sent`;
+    case E.EACCES:
+      return `ports below net.ipv4.ip_unprivileged_port_start (1024) need CAP_NET_BIND_SERVICE; nothing was sent`;
+    default:
+      return answer(record.errno);
+  }
 }
 
 function explainConnect(record: CallRecord & { call: 'connect' }, history: readonly CallRecord[]): string {
@@ -107,9 +130,14 @@ export function explain(records: readonly CallRecord[], index: number): string {
         : 'the socket is non-blocking now: connect() will return at once instead of waiting for the handshake';
     case 'setsockopt':
       if (record.ret === -1) return answer(record.errno);
+      if (record.option === 'SO_REUSEADDR') {
+        return 'the fixed source port may be bound even while an earlier connection from it lingers in TIME_WAIT (never while a listener holds it)';
+      }
       return record.option === 'SO_SNDTIMEO'
         ? 'bounds a blocking connect(): if no answer comes in time, it returns EINPROGRESS'
         : `the kernel gives up with ETIMEDOUT after about as long as ${record.value} SYN retransmissions take (it stops by time, not count: TCP_INFO shows how many went out)`;
+    case 'bind':
+      return explainBind(record);
     case 'connect':
       return explainConnect(record, history);
     case 'poll': {

@@ -5,7 +5,8 @@ import type { VerdictKind } from './verdict';
  * `once`: one attempt (repeat, poll and blocking modes; a sweep);
  * `times`: `count` attempts `intervalMs` apart, each on a fresh socket (fresh mode);
  * `until`: again and again, `intervalMs` apart, until the verdict is one the expectation accepts or the deadline
- *   (a Date.now() time) comes (--wait).
+ *   (a Date.now() time) comes (--wait). With a window (`stableMs` > 0, --stable), accepted answers must follow
+ *   each other for that long: a wait that ends on one lucky answer is what the window is for.
  */
 export type Policy =
   | { readonly kind: 'once' }
@@ -16,6 +17,8 @@ export type Policy =
       readonly deadline: number;
       readonly intervalMs: number;
       readonly timeoutMs: number;
+      /** The window: 0 ends the wait on the first accepted answer. */
+      readonly stableMs: number;
     };
 
 /** After an attempt: another one at `at` (a Date.now() time); or done, its verdict final; or gave up (the wait ran out). */
@@ -27,12 +30,15 @@ export interface PolicyProgress {
   readonly attemptsMade: number;
   /** The wait's last attempt (started so as to end by the deadline) has been made. */
   finalAttemptMade: boolean;
+  /** When the current run of accepted answers began (the first one's conclusion); null after a miss. */
+  stableSince: number | null;
 }
 
 /**
  * What follows an attempt. A wait never starts an attempt at or after its deadline: when the next slot would be
  * too late, one last attempt starts at max(now, deadline - timeout), the latest start that still gets its whole
- * timeout before the deadline.
+ * timeout before the deadline; or, while a window is open and could still close before the deadline, no earlier
+ * than the window's end, so that its answer can complete the window.
  */
 export function nextAttempt(policy: Policy, progress: PolicyProgress, verdict: VerdictKind, now: number): Next {
   switch (policy.kind) {
@@ -41,12 +47,20 @@ export function nextAttempt(policy: Policy, progress: PolicyProgress, verdict: V
     case 'times':
       return progress.attemptsMade < policy.count ? { kind: 'again', at: now + policy.intervalMs } : { kind: 'done' };
     case 'until': {
-      if (policy.accepts(verdict)) return { kind: 'done' };
+      if (!policy.accepts(verdict)) {
+        progress.stableSince = null; // a miss restarts the window
+      } else {
+        if (policy.stableMs === 0) return { kind: 'done' };
+        progress.stableSince ??= now;
+        if (now - progress.stableSince >= policy.stableMs) return { kind: 'done' };
+      }
       const slot = now + policy.intervalMs;
       if (slot < policy.deadline) return { kind: 'again', at: slot };
       if (progress.finalAttemptMade || now >= policy.deadline) return { kind: 'gave-up' };
       progress.finalAttemptMade = true;
-      return { kind: 'again', at: Math.max(now, policy.deadline - policy.timeoutMs) };
+      const windowEnd = progress.stableSince === null ? -Infinity : progress.stableSince + policy.stableMs;
+      const last = Math.max(now, policy.deadline - policy.timeoutMs);
+      return { kind: 'again', at: windowEnd < policy.deadline ? Math.max(last, windowEnd) : last };
     }
   }
 }

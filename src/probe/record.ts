@@ -46,6 +46,14 @@ export interface ConnectCall {
   readonly addrlen: number;
 }
 
+/** bind(): the local end the socket will connect from (--source); port 0 lets the kernel pick one. */
+export interface BindCall {
+  readonly call: 'bind';
+  readonly fd: number;
+  readonly local: Endpoint;
+  readonly addrlen: number;
+}
+
 export interface PollCall {
   readonly call: 'poll';
   readonly fds: readonly { readonly fd: number; readonly events: string; readonly revents: number }[];
@@ -97,4 +105,4 @@ export interface CloseCall {
 
 /** One libc call as connprobe made it: what was asked, what the kernel answered, and how long it took. */
 export type CallRecord = CallResult &
-  (SocketCall | FcntlCall | ConnectCall | PollCall | GetsockoptCall | TcpInfoCall | SetsockoptCall | GetsocknameCall | CloseCall);
+  (SocketCall | FcntlCall | ConnectCall | BindCall | PollCall | GetsockoptCall | TcpInfoCall | SetsockoptCall | GetsocknameCall | CloseCall);

@@ -32,6 +32,7 @@ function policyOf(options: Options, accepts: (kind: VerdictKind) => boolean, sta
       deadline: started + options.waitMs,
       intervalMs: options.intervalMs,
       timeoutMs: options.timeoutMs,
+      stableMs: options.stableMs ?? 0,
     };
   }
   if (options.mode === 'fresh' && !options.scan) return { kind: 'times', count: options.count, intervalMs: options.intervalMs };
@@ -53,6 +54,7 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
     synRetries: options.synRetries,
     tcpInfo: options.tcpInfo,
     family: options.family,
+    source: options.source,
     concurrency: options.scan ? options.concurrency : 1,
     sequential: !options.scan,
     // a single repeat, poll or blocking probe shows a self-connect as it is; many targets and retries look past it

@@ -8,6 +8,9 @@ import type { VerdictFold } from './verdict';
 
 type Detail = CallRecord extends infer R ? (R extends CallResult ? Omit<R, keyof CallResult> : never) : never;
 
+/** An int option's value 1, as setsockopt() reads it (never written). */
+const ONE = Buffer.from([1, 0, 0, 0]);
+
 /** Whom a call is made for: an attempt (its number is stamped on the record, its verdict folds the answer). */
 export interface CallOwner {
   readonly number: number;
@@ -109,6 +112,24 @@ export class Tracer<O extends CallOwner> {
     const r = this.libc.connect(fd, peer);
     owner.verdict.connect(peer, r.errno);
     this.finish(owner, start, r, this.recording ? { call: 'connect', fd, peer, addrlen: r.addrlen } : null);
+    return r;
+  }
+
+  /** bind(fd, local): where the SYN will leave from (--source); a failure is a local error. */
+  bind(owner: O, fd: number, local: Endpoint): SysResult {
+    const start = performance.now();
+    const r = this.libc.bind(fd, local);
+    owner.verdict.setUpCall('bind', r.ret, r.errno);
+    this.finish(owner, start, r, this.recording ? { call: 'bind', fd, local, addrlen: r.addrlen } : null);
+    return r;
+  }
+
+  /** setsockopt(SOL_SOCKET, SO_REUSEADDR, 1): a fixed source port may be bound again while an earlier connection from it is in TIME_WAIT. */
+  setReuseAddress(owner: O, fd: number): SysResult {
+    const start = performance.now();
+    const r = this.libc.setsockopt(fd, C.SOL_SOCKET, C.SO_REUSEADDR, ONE);
+    owner.verdict.setUpCall('setsockopt', r.ret, r.errno);
+    this.finish(owner, start, r, this.recording ? { call: 'setsockopt', fd, level: 'SOL_SOCKET', option: 'SO_REUSEADDR', value: '1' } : null);
     return r;
   }
 

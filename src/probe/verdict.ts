@@ -66,8 +66,11 @@ export class VerdictFold {
   private peer: Endpoint | null = null;
   private local: Endpoint | null = null;
 
-  /** socket(), fcntl() or setsockopt(): only a failure settles anything (a local error). */
-  setUpCall(call: 'socket' | 'fcntl' | 'setsockopt', ret: number, errno: number): void {
+  /**
+   * socket(), fcntl(), setsockopt() or bind(): only a failure settles anything, and it is a local error (bind()'s
+   * EADDRNOTAVAIL too: the source address is not this machine's, whereas connect()'s means unreachable).
+   */
+  setUpCall(call: 'socket' | 'fcntl' | 'setsockopt' | 'bind', ret: number, errno: number): void {
     if (this.answer === undefined && ret === -1) this.settle('local-error', errno, call);
   }
 
@@ -113,6 +116,7 @@ export function verdictOf(records: readonly CallRecord[]): Verdict {
       case 'socket':
       case 'fcntl':
       case 'setsockopt':
+      case 'bind':
         fold.setUpCall(record.call, record.ret, record.errno);
         break;
       case 'connect':

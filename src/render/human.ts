@@ -24,6 +24,8 @@ export function formatCall(record: CallRecord): string {
       return record.cmd === 'F_GETFL' ? `fcntl(${record.fd}, F_GETFL)` : `fcntl(${record.fd}, F_SETFL, ${record.flags})`;
     case 'connect':
       return `connect(${record.fd}, ${formatSockaddr(record.peer)}, ${record.addrlen})`;
+    case 'bind':
+      return `bind(${record.fd}, ${formatSockaddr(record.local)}, ${record.addrlen})`;
     case 'poll': {
       const fds = record.fds.map((p) => `{fd=${p.fd}, events=${p.events}}`).join(', ');
       return `poll([${fds}], ${record.fds.length}, ${record.timeoutMs})`;
@@ -74,6 +76,12 @@ const UNREACHABLE_REASONS: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL: 'no local address can reach it (EADDRNOTAVAIL)',
 };
 
+/** Why bind() refused the source (--source), in a few words; --explain says more. */
+const BIND_REASONS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the source address and port are in use',
+  EADDRNOTAVAIL: "the source address is not one of this machine's",
+};
+
 /** The closing line: what the kernel's answers mean for this address. */
 export function formatVerdict(verdict: Verdict, peer: Endpoint, palette: Palette): string {
   const target = formatEndpoint(peer);
@@ -92,8 +100,10 @@ export function formatVerdict(verdict: Verdict, peer: Endpoint, palette: Palette
       return palette.bad(`unreachable: ${target}: ${UNREACHABLE_REASONS[verdict.errnoName ?? ''] ?? verdict.errnoName}`);
     case 'unresolved':
       return palette.bad(`unresolved: no address for ${target}`);
-    case 'local-error':
-      return palette.bad(`local error: ${verdict.failedCall}() failed with ${verdict.errnoName}`);
+    case 'local-error': {
+      const why = verdict.failedCall === 'bind' ? BIND_REASONS[verdict.errnoName ?? ''] : undefined;
+      return palette.bad(`local error: ${verdict.failedCall}() failed with ${verdict.errnoName}${why ? `: ${why}` : ''}`);
+    }
     case 'self-connect':
       return palette.warn(
         `self-connect: nothing listens on ${target}; the kernel picked port ${peer.port} as the source port and connected the socket to itself`,

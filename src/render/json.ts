@@ -78,9 +78,11 @@ function optionsDocument(o: Options) {
     intervalMs: fresh || o.waitMs !== null ? o.intervalMs : null,
     wait: o.waitMs !== null,
     waitMs: o.waitMs === Infinity ? null : o.waitMs, // JSON has no Infinity: `wait` says a wait ran, with no deadline
+    stableMs: o.stableMs,
     concurrency: o.scan ? o.concurrency : null,
     synRetries: o.synRetries,
     family: o.family,
+    source: o.source,
     expect: o.expectation.verdicts ? [...o.expectation.verdicts] : null,
     expectSequence: o.expectation.sequence ?? null,
     any: o.expectation.any ?? false,

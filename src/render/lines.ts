@@ -1,4 +1,5 @@
 import { formatAddress } from '../net/address';
+import { targetMeets, type Expectation } from '../probe/expectation';
 import type { AddressResult, TargetResult } from '../probe/result';
 import type { VerdictKind } from '../probe/verdict';
 import type { TargetSpec } from '../target/parse';
@@ -19,6 +20,19 @@ const LABELS: Readonly<Record<VerdictKind, string>> = {
 export const LIST_REFUSED_UP_TO = 64;
 
 const attempts = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
+
+/** A duration as the command line writes it: `250ms`, `2s`, `1.5s`, `1m`, `1h`. */
+export function formatDuration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** --stable's window, and whether a target met the expectation (so that its line may say it held that long). */
+export interface StableWindow {
+  readonly ms: number;
+  readonly expectation: Expectation;
+}
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** An address that did not decide the target: its verdict, or for an abandoned one the last answer it was told. */
@@ -30,9 +44,10 @@ function formatOtherAddress(address: AddressResult): string {
 
 /**
  * One line per target: `127.0.0.1:5432  connected  0.214 ms`, with the address it went to for a name, the errno
- * for a failure (with --wait, the last one), and the attempts made when it was waited for.
+ * for a failure (with --wait, the last one), and the attempts made when it was waited for (with --stable, and
+ * met: `after 9 attempts (stable 2s)`).
  */
-export function formatTargetLine(target: TargetResult, palette: Palette, width: number): string {
+export function formatTargetLine(target: TargetResult, palette: Palette, width: number, stable?: StableWindow): string {
   const name = hostPort(target.host, target.port).padEnd(width);
   if (!target.verdict) {
     const tried = target.addresses.filter((a) => a.stats.attempts > 0);
@@ -51,9 +66,13 @@ export function formatTargetLine(target: TargetResult, palette: Palette, width: 
     const n = chosen.stats.attempts;
     const last = chosen.lastAnswer;
     if (kind === 'timeout' && n > 1 && last) details.push(`last ${last.errnoName ?? LABELS[last.kind]}`);
-    else if (chosen.verdict?.errnoName) details.push(chosen.verdict.errnoName);
+    else if (chosen.verdict?.errnoName) {
+      const { failedCall, errnoName } = chosen.verdict;
+      details.push(failedCall ? `${failedCall}() ${errnoName}` : errnoName); // a local error names its call: bind() EADDRINUSE
+    }
     if (chosen.handshakeMs !== null) details.push(`${chosen.handshakeMs.toFixed(3)} ms`);
-    if (n > 1) details.push(`after ${attempts(n)}`);
+    const held = stable && targetMeets(target, stable.expectation) ? ` (stable ${formatDuration(stable.ms)})` : '';
+    if (n > 1) details.push(`after ${attempts(n)}${held}`);
   }
   const others = target.addresses.filter((a) => a !== chosen).map(formatOtherAddress);
   if (others.length) details.push(`(${others.join(', ')})`);
@@ -77,7 +96,7 @@ const PROGRESS_MS = 100;
  * Several targets, or --wait, for people: target lines streamed in the caller's order (a big sweep's refusals
  * counted, not listed), a closing count, and on a terminal a live line while waiting. It needs no records.
  */
-export function linesSink(out: Output, targets: readonly TargetSpec[], waiting: boolean): Sink {
+export function linesSink(out: Output, targets: readonly TargetSpec[], waiting: boolean, stable?: StableWindow): Sink {
   const { palette } = out;
   let width = 0;
   for (const t of targets) width = Math.max(width, hostPort(t.host.text, t.port).length);
@@ -111,7 +130,7 @@ export function linesSink(out: Output, targets: readonly TargetSpec[], waiting: 
       const label = target.verdict ? LABELS[target.verdict.kind] : 'interrupted';
       counts.set(label, (counts.get(label) ?? 0) + 1);
       if (!listRefused && target.verdict?.kind === 'refused') hidden++;
-      else write(formatTargetLine(target, palette, width));
+      else write(formatTargetLine(target, palette, width, stable));
     },
     end(run) {
       if (ticker) clearInterval(ticker);

@@ -36,6 +36,15 @@ describe('ffi-napi and koffi produce identical call records', () => {
   const listener = serverForSuite(() => startListener());
   const fullQueue = serverForSuite(() => startFullBacklog());
 
+  it('bind() to a source, then a listener: the same records', async () => {
+    const options = { host: '127.0.0.1', port: listener.port, mode: 'poll' as Mode, timeoutMs: 150, source: '127.0.0.2' };
+    const viaFfiNapi = await probe({ ...options, backend: 'ffi-napi' });
+    const viaKoffi = await probe({ ...options, backend: 'koffi' });
+    assert.deepEqual(comparable(viaKoffi.addresses[0].records), comparable(viaFfiNapi.addresses[0].records));
+    assert.ok(viaFfiNapi.addresses[0].records.some((r) => r.call === 'bind' && r.ret === 0));
+    assert.equal(viaFfiNapi.verdict?.local?.address.bytes.join('.'), '127.0.0.2');
+  });
+
   const scenarios: [string, () => Promise<number> | number][] = [
     ['closed port', () => closedPort()],
     ['listener', () => listener.port],

@@ -60,7 +60,7 @@ describe('--wait', () => {
       setTimeout(async () => {
         const { createServer } = await import('node:net');
         const server = createServer((s) => s.on('error', () => undefined)).listen(port, '127.0.0.1', () => done());
-        listener = { port, close: () => new Promise((ok) => server.close(() => ok())) };
+        listener = { port, peers: [], close: () => new Promise((ok) => server.close(() => ok())) };
       }, 700),
     );
     const r = await runCli(['127.0.0.1', String(port), '--wait', '10s', '--interval', '100ms']);

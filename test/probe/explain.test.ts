@@ -49,6 +49,22 @@ describe('explanations read the sequence, not just the errno', () => {
     it(name, () => assert.match(last(records), expected));
   }
 
+  describe('bind() (--source) says where the SYN leaves from, or why it cannot', () => {
+    const bind = (port: number, errno: number): CallRecord => ({
+      ...base, call: 'bind', fd: 3, local: { address: parseIPv4('127.0.0.2')!, port }, addrlen: 16, ret: errno ? -1 : 0, errno,
+      errnoName: errno ? Object.keys(e).find((k) => e[k as keyof typeof e] === errno)! : null,
+    });
+    const bindCases: [string, CallRecord, RegExp][] = [
+      ['port 0', bind(0, 0), /connect from 127\.0\.0\.2; port 0: the kernel picked a free source port/],
+      ['a fixed port', bind(5000, 0), /connect from 127\.0\.0\.2:5000: the SYN leaves from this address and port/],
+      ['EADDRINUSE, a fixed port', bind(5000, e.EADDRINUSE), /another socket already holds 127\.0\.0\.2:5000: a listener, a connection from that port, or one in TIME_WAIT/],
+      ['EADDRINUSE, port 0', bind(0, e.EADDRINUSE), /no source port is free on 127\.0\.0\.2/],
+      ['EADDRNOTAVAIL', bind(0, e.EADDRNOTAVAIL), /127\.0\.0\.2 is not an address of any interface on this machine .* nothing was sent/],
+      ['EACCES', bind(80, e.EACCES), /CAP_NET_BIND_SERVICE/],
+    ];
+    for (const [name, record, expected] of bindCases) it(name, () => assert.match(explain([record], 0), expected));
+  });
+
   it('socket() failing with EMFILE names the fd limit', () => {
     const failed: CallRecord = { ...base, call: 'socket', family: 'AF_INET', type: 'SOCK_STREAM', protocol: 0, ret: -1, errno: e.EMFILE, errnoName: 'EMFILE' };
     assert.match(explain([failed], 0), /RLIMIT_NOFILE \(ulimit -n\)/);

@@ -16,6 +16,7 @@ const soError = (value: number): CallRecord => ({
   value, valueErrnoName: named(value), valueStrerror: '',
 });
 const local = (port: number): CallRecord => ({ ...base, call: 'getsockname', fd: 3, local: { ...peer, port }, ret: 0, errno: 0, errnoName: null });
+const bindFailed = (errno: number): CallRecord => ({ ...base, call: 'bind', fd: 3, local: { ...peer, port: 5000 }, addrlen: 16, ret: -1, errno, errnoName: named(errno) });
 const socketFailed: CallRecord = { ...base, call: 'socket', family: 'AF_INET', type: 'SOCK_STREAM', protocol: 0, ret: -1, errno: e.EMFILE, errnoName: 'EMFILE' };
 
 describe('the verdict of an attempt: the first call that settles it', () => {
@@ -28,6 +29,8 @@ describe('the verdict of an attempt: the first call that settles it', () => {
     ['SO_ERROR ETIMEDOUT: the SYN retries ran out', [connect(e.EINPROGRESS), poll(1), soError(e.ETIMEDOUT)], 'timeout', 'ETIMEDOUT'],
     ['lo down: ENETUNREACH', [connect(e.ENETUNREACH)], 'unreachable', 'ENETUNREACH'],
     ['socket() failed', [socketFailed], 'local-error', 'EMFILE'],
+    ['bind() EADDRNOTAVAIL: a local error (the source is not ours), not unreachable as from connect()', [bindFailed(e.EADDRNOTAVAIL)], 'local-error', 'EADDRNOTAVAIL'],
+    ['bind() EADDRINUSE', [bindFailed(e.EADDRINUSE)], 'local-error', 'EADDRINUSE'],
     ['connected to itself', [connect(e.EINPROGRESS), poll(1), soError(0), local(9)], 'self-connect', null],
   ];
   for (const [label, records, kind, errnoName] of cases) {
@@ -37,6 +40,7 @@ describe('the verdict of an attempt: the first call that settles it', () => {
       assert.equal(verdict.errnoName, errnoName);
     });
   }
+  it('a failed bind() names the call', () => assert.equal(verdictOf([bindFailed(e.EADDRINUSE)]).failedCall, 'bind'));
   it('a connected verdict names the local end; a failure names none', () => {
     assert.equal(verdictOf([connect(0), local(50000)]).local?.port, 50000);
     assert.equal(verdictOf([connect(e.ECONNREFUSED)]).local, null);

@@ -78,6 +78,9 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
     ['a name', () => ['localhost', String(listener.port), '-m', 'poll']],
     ['many targets', () => [`127.0.0.1:${listener.port}`, `127.0.0.1:${closed}`, `127.0.0.1:${fullQueue.port}`, '-t', '200ms']],
     ['--wait', () => ['127.0.0.1', String(closed), '--wait', '200ms', '-i', '50ms']],
+    ['--wait --stable', () => ['127.0.0.1', String(listener.port), '--wait', '2s', '--stable', '100ms', '-i', '20ms']],
+    ['--source, one target', () => ['127.0.0.1', String(listener.port), '-m', 'poll', '--source', '127.0.0.2']],
+    ['--source with a port, bind() refused', () => [`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--source', `127.0.0.1:${listener.port}`]],
   ];
   for (const [label, args] of runs) {
     it(label, async () => {
@@ -207,13 +210,13 @@ describe('schema/connprobe.schema.json: strict on what we emit, open to addition
     const additions: [string, object][] = [
       ['an unknown field', callEvent({ ...socket, cookie: 1 })],
       ['an unknown event type', { schemaVersion: 2, type: 'progress', done: 3 }],
-      ['a call not described yet', callEvent({ call: 'bind', fd: 3, local: { family: 'unix', path: '/tmp/x' }, ...common })],
+      ['a call not described yet', callEvent({ call: 'shutdown', fd: 3, how: 'SHUT_WR', ...common })],
     ];
     for (const [label, event] of additions) {
       assertValid(publishedEvent, event, label);
       assert.equal(validateEvent(event), false, `${label}: caught in our own output`);
     }
-    assert.equal(publishedEvent(callEvent({ call: 'bind', fd: 3 })), false, 'a later call still has the common fields');
+    assert.equal(publishedEvent(callEvent({ call: 'shutdown', fd: 3 })), false, 'a later call still has the common fields');
   });
 
   it('describes what comes within v2: unix endpoints, struct-valued getsockopt, packet events', () => {
