@@ -4,7 +4,8 @@ import { BACKENDS, type BackendName } from './libc/load';
 import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
-import { bareSecondsWarning, parseDuration, parseTargets, parseWait, parseWholeNumber } from './target/parse';
+import { bareSecondsWarning, parseDuration, parseWait, parseWholeNumber } from './target/parse';
+import { TargetFile, TargetSource } from './target/source';
 import { printable, UsageError } from './usage';
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const BROKEN_PIPE_EXIT = 141;
@@ -97,6 +98,8 @@ interface CliOptions {
   any?: boolean;
   color?: boolean;
   ffi: BackendName;
+  targetsFile?: string;
+  open?: boolean;
 }
 
 function buildProgram(): Command {
@@ -107,7 +110,7 @@ function buildProgram(): Command {
       'Calls socket(), fcntl(), connect(), poll() and getsockopt() through libc and prints every call with what ' +
         'the kernel answered: return value, errno name and number, strerror text, and how long the call took.',
     )
-    .argument('<target...>', 'HOST PORTS... or HOST:PORTS...: see Targets below')
+    .argument('[target...]', 'HOST PORTS... or HOST:PORTS...: see Targets below')
     // every option's default and choices are written in its description, one way: `(default: 2s)`, no quotes
     .addOption(new Option('-m, --mode <mode>', 'how connect() is called on one target: repeat, poll, fresh or blocking (default: repeat)').choices(MODES))
     .option('-n, --repeat <count>', 'connect() calls on the one socket (default: 3 repeat, 1 blocking)')
@@ -122,6 +125,8 @@ function buildProgram(): Command {
     .option('--expect <verdicts>', `exit 0 iff every target's verdict is one of these (comma-separated, repeatable): ${VERDICTS.join(', ')} (default: connected)`, collectVerdicts)
     .option('--expect-sequence <errnos>', 'exit 0 iff the connect() calls answered exactly these, e.g. EINPROGRESS,ECONNREFUSED,EINPROGRESS (0 for a success)')
     .option('--any', 'exit 0 if at least one target meets the expectation')
+    .option('--targets-file <file>', 'more targets, one per line as on the command line (# comments); - is stdin')
+    .option('--open', 'list only the targets that connected; count the others (as nmap --open)')
     .option('-e, --explain', 'after each call, one line on what the kernel did and why (Linux)')
     .addOption(new Option('-f, --format <format>', 'human, classic, json or ndjson (default: human)').choices(FORMATS).default('human'))
     .option('--json', 'same as --format json: one JSON document (schema/connprobe.schema.json)')
@@ -172,11 +177,13 @@ const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   targets: 'target', mode: '--mode', repeat: '--repeat', count: '--count', timeoutMs: '--timeout', intervalMs: '--interval',
   waitMs: '--wait', concurrency: '--concurrency', synRetries: '--syn-retries', family: '-4/-6', backend: '--ffi',
   format: '--format', explain: '--explain', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
+  open: '--open',
 };
 
 /** argv's text → numbers and lists; then the options module decides and checks everything, as for the API. */
 function toOptions(args: readonly string[], o: CliOptions): Options {
-  const targets = parseTargets(args);
+  if (args.length === 0 && o.targetsFile === undefined) throw new UsageError('missing target: give HOST PORT, HOST:PORT or --targets-file');
+  const targets = TargetSource.parse(args, o.targetsFile === undefined ? null : TargetFile.open(o.targetsFile));
   if (o.ipv4 && o.ipv6) throw new UsageError('-4 and -6 exclude each other');
   const formats = [o.json && 'json', o.ndjson && 'ndjson', o.format !== 'human' && o.format].filter(Boolean);
   if (new Set(formats).size > 1) throw new UsageError(`choose one output format, not ${[...new Set(formats)].join(' and ')}`);
@@ -201,12 +208,16 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       expect: o.expect as VerdictKind[] | undefined, // checked by resolveOptions, as the API's are
       expectSequence: sequence,
       any: o.any,
+      open: o.open,
     },
     (name) => FLAGS[name],
   );
 }
 
-/** Above this many targets (a sweep) or fresh attempts, a run is long, and the heap is kept tight as it streams. */
+/**
+ * Above this many targets (a sweep; a file's are unknown, so it counts as long) or fresh attempts, a run is long,
+ * and the heap is kept tight as it streams.
+ */
 const LONG_RUN = 1024;
 
 /**
@@ -260,7 +271,7 @@ async function runWired(options: Options, quiet: boolean, colour: boolean): Prom
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   stdout.onFailure = () => controller.abort();
-  const long = options.targets.length > LONG_RUN || (options.mode === 'fresh' && options.count > LONG_RUN);
+  const long = (options.targets.count ?? Infinity) > LONG_RUN || (options.mode === 'fresh' && options.count > LONG_RUN);
   if (long && options.format !== 'json') keepHeapTight();
   const progressOn = !quiet && Boolean(process.stderr.isTTY);
   try {

@@ -7,7 +7,7 @@ import { CLI, closedPort, ROOT, runCli, runCommand, serverForSuite, startFullBac
 
 describe('bad input: one line on stderr naming the problem, exit code 2, no stack trace', () => {
   const cases: [string[], RegExp][] = [
-    [[], /missing required argument 'target'/],
+    [[], /missing target: give HOST PORT, HOST:PORT or --targets-file/],
     [['127.0.0.1', '80', '--explain', '--wait', '1s'], /--explain follows one socket/],
     [['127.0.0.1'], /target must be HOST PORT, HOST:PORT or \[IPV6\]:PORT, not '127.0.0.1'/],
     [['127.0.0.1', '0'], /port must be a whole number from 1 to 65535, not '0'/],
