@@ -134,11 +134,14 @@ export class TargetFile {
       const lines = (partial + text).split('\n');
       partial = n === 0 ? '' : lines.pop()!;
       for (const line of lines) {
+        if (line.length > MAX_LINE) break;
         lineNumber++;
         yield line.endsWith('\r') ? line.slice(0, -1) : line;
       }
+      if (partial.length > MAX_LINE || lines.some((line) => line.length > MAX_LINE)) {
+        throw new UsageError(`${this.name}:${lineNumber}: a line longer than ${MAX_LINE} characters`);
+      }
       if (n === 0) return;
-      if (partial.length > MAX_LINE) throw new UsageError(`${this.name}:${lineNumber}: a line longer than ${MAX_LINE} characters`);
     }
   }
 
