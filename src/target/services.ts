@@ -35,19 +35,22 @@ export interface ServiceTable {
 
 const loaded = new Map<string, ServiceTable>();
 
-/** The services file, read once per process when a name is first used; the built-in table if it is missing. */
+/**
+ * The services file, read once per process when a name is first used; the built-in table where it is missing,
+ * unreadable or names no TCP service (hidden by an empty file, as a test does with /dev/null).
+ */
 export function serviceTable(path: string = SERVICES_FILE): ServiceTable {
   let table = loaded.get(path);
   if (!table) {
-    let text: string | undefined;
+    let ports: Map<string, number> | undefined;
     try {
-      text = readFileSync(path, 'utf8');
+      ports = parseServices(readFileSync(path, 'utf8'));
     } catch {
       // missing or unreadable: the built-in table stands in
     }
-    table = text === undefined
-      ? { ports: new Map(Object.entries(BUILT_IN_SERVICES)), source: `built-in table: no ${path}` }
-      : { ports: parseServices(text), source: path };
+    table = ports?.size
+      ? { ports, source: path }
+      : { ports: new Map(Object.entries(BUILT_IN_SERVICES)), source: `built-in table; ${path} is missing or empty` };
     loaded.set(path, table);
   }
   return table;

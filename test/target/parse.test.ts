@@ -182,9 +182,9 @@ describe('service names as ports, as nc looks them up', () => {
   it('an unknown name is a usage error naming where it was looked up', () => {
     assert.throws(() => parsePorts('nosuchservice'), /port must be a number from 1 to 65535 or a TCP service name \(\/etc\/services\), not 'nosuchservice'/);
   });
-  it('a missing file falls back on the built-in table, which agrees with the system file where both name a service', () => {
+  it('a missing (or empty) file falls back on the built-in table, which agrees with the system file where both name a service', () => {
     const missing = serviceTable('/nonexistent/services');
-    assert.equal(missing.source, 'built-in table: no /nonexistent/services');
+    assert.equal(missing.source, 'built-in table; /nonexistent/services is missing or empty');
     assert.equal(missing.ports.get('postgres'), 5432);
     const system = serviceTable();
     for (const [name, port] of Object.entries(BUILT_IN_SERVICES)) {
