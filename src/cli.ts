@@ -21,12 +21,19 @@ const table = (width: number, rows: readonly (readonly [string | number, string]
 const TARGETS = `Targets (the two forms do not mix):
 ${table(16, [
   ['HOST PORTS...', 'the first argument is HOST (unless it is a HOST:PORTS target)'],
-  ['', 'and every later one is PORTS: 80, 8000-8010 or 80,443,9000'],
+  ['', 'and every later one is PORTS: 80, 8000-8010, 80,443 or http'],
   ['HOST:PORTS...', 'every argument, with a colon, a whole target: db:5432,'],
-  ['', '[::1]:80-90, [fe80::1%eth0]:22'],
+  ['', '[::1]:80-90, [fe80::1%eth0]:22, localhost:ssh, or a URL:'],
+  ['', 'tcp://db:5432, tcp://[::1]:80, tcp:db:5432, tcp:5432'],
+  ['', '(localhost); other schemes are refused: only TCP is probed'],
 ])}
 HOST is an IPv4 or IPv6 address (a link-local one with its interface:
-fe80::1%eth0) or a name (an international one is looked up in ASCII form).
+fe80::1%eth0), a name (an international one is looked up in ASCII form), or
+several addresses: CIDR (192.0.2.0/24, fd00::/120: every address, network and
+broadcast too) or octet ranges and lists (10.0.0.1-9, 10.0.1,2.1), made one at
+a time, each address with every port in turn; at most 2^24 targets. A service
+name (http, ssh) is looked up in /etc/services, or a built-in table of common
+ones where it is missing. --targets-file adds lines written the same way.
 
 Durations: 250ms, 2s, 1.5s, 1m, 1h; a bare number is seconds, as in timeout(1),
 nc -w and curl --max-time (-t 0.5 is half a second).`;
@@ -54,6 +61,7 @@ ${table(46, [
   ['connprobe db 5432 --wait 30s', 'wait until a database accepts'],
   ['connprobe --expect refused 127.0.0.1 6379 -q', 'assert that a port is closed'],
   ['connprobe 127.0.0.1 80 443 8000-8010 --any', 'exit 0 if any port is open'],
+  ['connprobe 10.0.0.0/24 22 --open', 'which hosts accept SSH'],
   ['connprobe web:443 db:5432 --json', 'services, machine-readable'],
 ])}`;
 

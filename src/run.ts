@@ -58,10 +58,12 @@ export async function run(options: Options, io: RunIo): Promise<number> {
     },
     libc,
   );
-  // a bad line in a targets file: what was probed before it is shown, then the usage error (exit 2) is said
-  const exitCode = io.finalExitCode(summary.stoppedBy === undefined ? tally.code() : EXIT_CODES.usage);
+  // a bad line in a targets file: what was probed before it is shown, then the usage error (exit 2) is said;
+  // a signal that came first (while a read waited on a pipe) decides the exit code instead
+  const badInput = summary.stoppedBy !== undefined && !summary.interrupted;
+  const exitCode = io.finalExitCode(badInput ? EXIT_CODES.usage : tally.code());
   sink.end({ exitCode, interrupted: summary.interrupted, durationMs: summary.durationMs });
-  if (summary.stoppedBy !== undefined) throw summary.stoppedBy;
+  if (badInput) throw summary.stoppedBy;
   const unmet = exitCode === EXPECTATION_NOT_MET && !io.quiet ? tally.unmetMessage() : undefined;
   if (unmet) io.writeError(`connprobe: ${unmet}`); // exit 8 says why, after the results (stdout may be JSON)
   return exitCode;

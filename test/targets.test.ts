@@ -116,3 +116,14 @@ describe('service names from /etc/services, bind-mounted by the test', { skip: N
     assert.equal(r.stderr, "connprobe: port must be a number from 1 to 65535 or a TCP service name (built-in table; /etc/services is missing or empty), not 'myservice'\n");
   });
 });
+
+describe('--help states the target forms', () => {
+  it('URLs, ranges, service names and --targets-file, within 80 columns', async () => {
+    const { stdout } = await runCli(['--help']);
+    assert.deepEqual(stdout.split('\n').filter((line) => line.length > 80), []);
+    const flat = stdout.replace(/\s+/g, ' ');
+    for (const form of ['tcp://db:5432', 'tcp:5432 (localhost)', '192.0.2.0/24', 'fd00::/120', '10.0.0.1-9', '10.0.1,2.1', 'at most 2^24 targets', '/etc/services', '--targets-file <file>', '--open']) {
+      assert.ok(flat.includes(form), form);
+    }
+  });
+});
