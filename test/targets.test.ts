@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { BACKEND, CLI, closedPort, inNetns, NETNS, NETNS_SKIP, netnsListeners, runCli, runCommand, serverForSuite, startListener } from './helpers';
+import { describe, it } from 'node:test';
+import { BACKEND, CLI, closedPort, inNetns, NETNS, NETNS_SKIP, netnsListeners, runCli, runCommand, scratchFiles, serverForSuite, startListener } from './helpers';
 
 const node = (...args: string[]) => [process.execPath, CLI, ...args];
-const dir = mkdtempSync(join(tmpdir(), 'connprobe-targets-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, text: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
+const file = scratchFiles('connprobe-targets-cli-').write;
 const connected = (stdout: string) => [...stdout.matchAll(/^(\S+)\s+connected\b/gm)].map((m) => m[1]);
 
 describe('--targets-file: targets one per line, after the command line\'s (nmap -iL)', () => {

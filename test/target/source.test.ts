@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { TargetSpec } from '../../src/target/parse';
 import { TargetFile, TargetSource } from '../../src/target/source';
+import { scratchFiles } from '../helpers';
 
 const show = (targets: Iterable<TargetSpec>) => [...targets].map((t) => `${t.host.text}/${t.port}`);
 
@@ -50,13 +50,9 @@ describe('a target source is expanded lazily, and knows its shape without expand
 });
 
 describe('--targets-file: one target per line, read as the engine pulls', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'connprobe-targets-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = (name: string, text: string) => {
-    const path = join(dir, name);
-    writeFileSync(path, text);
-    return path;
-  };
+  const scratch = scratchFiles('connprobe-targets-');
+  const { dir } = scratch;
+  const file = scratch.write;
 
   it('lines as on the command line, after the command line\'s targets; blank lines, # comments and CRLF ignored', () => {
     const path = file('list', '# services\n\ndb 5432\r\ncache:6379  # the cache\n  tcp://[::1]:80\n127.0.0.1 ssh,81\n10.0.0.1-2:1');
