@@ -5,7 +5,8 @@ import type { ProbeEvent, TargetResult } from './probe/result';
 import { runProbe } from './probe/run';
 import { parseHost, parsePort, type TargetSpec } from './target/parse';
 import type { Family } from './target/resolve';
-import { parseSource } from './target/source';
+import { parseSource } from './target/source-address';
+import type { TargetSource } from './target/source';
 
 /** Options both API calls share. Each is checked as the CLI's are (UsageError), with the same defaults. */
 interface CommonOptions {
@@ -58,7 +59,8 @@ export async function probe(options: ProbeOptions): Promise<ProbeReport> {
 }
 
 export interface ConcurrentOptions extends CommonOptions {
-  readonly targets: readonly TargetSpec[];
+  /** A list (parseTargets), or a source that makes them one at a time (TargetSource.parse: address ranges). */
+  readonly targets: readonly TargetSpec[] | TargetSource;
   /** Retry each target on a fresh socket until it meets `expect`, or this many ms have passed (Infinity: no deadline). */
   readonly waitMs?: number;
   /** With waitMs: each address must meet `expect` on consecutive attempts for this many ms (a miss restarts it). */
@@ -103,5 +105,6 @@ async function collect(options: Parameters<typeof runProbe>[0], common: CommonOp
       common.onEvent?.(event);
     },
   });
+  if (summary.stoppedBy !== undefined) throw summary.stoppedBy;
   return { ...summary, results };
 }

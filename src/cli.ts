@@ -4,8 +4,9 @@ import { BACKENDS, type BackendName } from './libc/load';
 import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
-import { bareSecondsWarning, parseDuration, parseTargets, parseWait, parseWholeNumber } from './target/parse';
-import { parseSource } from './target/source';
+import { bareSecondsWarning, parseDuration, parseWait, parseWholeNumber } from './target/parse';
+import { parseSource } from './target/source-address';
+import { TargetFile, TargetSource } from './target/source';
 import { printable, UsageError } from './usage';
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 const BROKEN_PIPE_EXIT = 141;
@@ -21,12 +22,19 @@ const table = (width: number, rows: readonly (readonly [string | number, string]
 const TARGETS = `Targets (the two forms do not mix):
 ${table(16, [
   ['HOST PORTS...', 'the first argument is HOST (unless it is a HOST:PORTS target)'],
-  ['', 'and every later one is PORTS: 80, 8000-8010 or 80,443,9000'],
+  ['', 'and every later one is PORTS: 80, 8000-8010, 80,443 or http'],
   ['HOST:PORTS...', 'every argument, with a colon, a whole target: db:5432,'],
-  ['', '[::1]:80-90, [fe80::1%eth0]:22'],
+  ['', '[::1]:80-90, [fe80::1%eth0]:22, localhost:ssh, or a URL:'],
+  ['', 'tcp://db:5432, tcp://[::1]:80, tcp:db:5432, tcp:5432'],
+  ['', '(localhost); other schemes are refused: only TCP is probed'],
 ])}
 HOST is an IPv4 or IPv6 address (a link-local one with its interface:
-fe80::1%eth0) or a name (an international one is looked up in ASCII form).
+fe80::1%eth0), a name (an international one is looked up in ASCII form), or
+several addresses: CIDR (192.0.2.0/24, fd00::/120: every address, network and
+broadcast too) or octet ranges and lists (10.0.0.1-9, 10.0.1,2.1), made one at
+a time, each address with every port in turn; at most 2^24 targets. A service
+name (http, ssh) is looked up in /etc/services, or a built-in table of common
+ones where it is missing. --targets-file adds lines written the same way.
 
 Durations: 250ms, 2s, 1.5s, 1m, 1h; a bare number is seconds, as in timeout(1),
 nc -w and curl --max-time (-t 0.5 is half a second).`;
@@ -56,6 +64,7 @@ ${table(46, [
   ['connprobe 127.0.0.1 80 --source 127.0.0.2', 'connect from another address'],
   ['connprobe --expect refused 127.0.0.1 6379 -q', 'assert that a port is closed'],
   ['connprobe 127.0.0.1 80 443 8000-8010 --any', 'exit 0 if any port is open'],
+  ['connprobe 10.0.0.0/24 22 --open', 'which hosts accept SSH'],
   ['connprobe web:443 db:5432 --json', 'services, machine-readable'],
 ])}`;
 
@@ -103,6 +112,8 @@ interface CliOptions {
   any?: boolean;
   color?: boolean;
   ffi: BackendName;
+  targetsFile?: string;
+  open?: boolean;
 }
 
 function buildProgram(): Command {
@@ -113,7 +124,7 @@ function buildProgram(): Command {
       'Calls socket(), fcntl(), connect(), poll() and getsockopt() through libc and prints every call with what ' +
         'the kernel answered: return value, errno name and number, strerror text, and how long the call took.',
     )
-    .argument('<target...>', 'HOST PORTS... or HOST:PORTS...: see Targets below')
+    .argument('[target...]', 'HOST PORTS... or HOST:PORTS...: see Targets below')
     // every option's default and choices are written in its description, one way: `(default: 2s)`, no quotes
     .addOption(new Option('-m, --mode <mode>', 'how connect() is called on one target: repeat, poll, fresh or blocking (default: repeat)').choices(MODES))
     .option('-n, --repeat <count>', 'connect() calls on the one socket (default: 3 repeat, 1 blocking)')
@@ -130,6 +141,8 @@ function buildProgram(): Command {
     .option('--expect <verdicts>', `exit 0 iff every target's verdict is one of these (comma-separated, repeatable): ${VERDICTS.join(', ')} (default: connected)`, collectVerdicts)
     .option('--expect-sequence <errnos>', 'exit 0 iff the connect() calls answered exactly these, e.g. EINPROGRESS,ECONNREFUSED,EINPROGRESS (0 for a success)')
     .option('--any', 'exit 0 if at least one target meets the expectation')
+    .option('--targets-file <file>', 'more targets, one per line as on the command line (# comments); - is stdin')
+    .option('--open', 'list only the targets that connected; count the others (as nmap --open)')
     .option('-e, --explain', 'after each call, one line on what the kernel did and why (Linux)')
     .option('--tcp-info', 'read TCP_INFO before close(): state, SYN retransmissions, RTT')
     .addOption(new Option('-f, --format <format>', 'human, classic, json or ndjson (default: human)').choices(FORMATS).default('human'))
@@ -181,11 +194,13 @@ const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   targets: 'target', mode: '--mode', repeat: '--repeat', count: '--count', timeoutMs: '--timeout', intervalMs: '--interval',
   waitMs: '--wait', stableMs: '--stable', concurrency: '--concurrency', synRetries: '--syn-retries', source: '--source', family: '-4/-6', backend: '--ffi',
   format: '--format', explain: '--explain', tcpInfo: '--tcp-info', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
+  open: '--open',
 };
 
 /** argv's text → numbers and lists; then the options module decides and checks everything, as for the API. */
 function toOptions(args: readonly string[], o: CliOptions): Options {
-  const targets = parseTargets(args);
+  if (args.length === 0 && o.targetsFile === undefined) throw new UsageError('missing target: give HOST PORT, HOST:PORT or --targets-file');
+  const targets = TargetSource.parse(args, o.targetsFile === undefined ? null : TargetFile.open(o.targetsFile));
   if (o.ipv4 && o.ipv6) throw new UsageError('-4 and -6 exclude each other');
   const formats = [o.json && 'json', o.ndjson && 'ndjson', o.format !== 'human' && o.format].filter(Boolean);
   if (new Set(formats).size > 1) throw new UsageError(`choose one output format, not ${[...new Set(formats)].join(' and ')}`);
@@ -213,12 +228,16 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       expect: o.expect as VerdictKind[] | undefined, // checked by resolveOptions, as the API's are
       expectSequence: sequence,
       any: o.any,
+      open: o.open,
     },
     (name) => FLAGS[name],
   );
 }
 
-/** Above this many targets (a sweep) or fresh attempts, a run is long, and the heap is kept tight as it streams. */
+/**
+ * Above this many targets (a sweep; a file's are unknown, so it counts as long) or fresh attempts, a run is long,
+ * and the heap is kept tight as it streams.
+ */
 const LONG_RUN = 1024;
 
 /**
@@ -272,7 +291,7 @@ async function runWired(options: Options, quiet: boolean, colour: boolean): Prom
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   stdout.onFailure = () => controller.abort();
-  const long = options.targets.length > LONG_RUN || (options.mode === 'fresh' && options.count > LONG_RUN);
+  const long = (options.targets.count ?? Infinity) > LONG_RUN || (options.mode === 'fresh' && options.count > LONG_RUN);
   if (long && options.format !== 'json') keepHeapTight();
   const progressOn = !quiet && Boolean(process.stderr.isTTY);
   try {

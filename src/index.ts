@@ -10,6 +10,7 @@ export type { AddressResult, AddressStatus, AttemptResult, ProbeEvent, TargetRes
 export type { CallRecord } from './probe/record';
 export { EXIT_CODES, type Verdict, type VerdictKind } from './probe/verdict';
 export { parseTargets, type TargetSpec } from './target/parse';
+export { TargetSource } from './target/source';
 export { UsageError } from './usage';
 export type { Resolution } from './target/resolve';
 export type { Endpoint } from './net/endpoint';

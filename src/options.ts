@@ -4,7 +4,8 @@ import type { Endpoint } from './net/endpoint';
 import type { Expectation } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
 import type { TargetSpec } from './target/parse';
-import { formatSource } from './target/source';
+import { formatSource } from './target/source-address';
+import { TargetSource } from './target/source';
 import type { Family } from './target/resolve';
 import { quote, UsageError } from './usage';
 
@@ -20,7 +21,8 @@ export const VERDICTS = Object.keys(EXIT_CODES).filter((k) => k !== 'usage') as 
 
 /** What a caller sets, the CLI (after parsing argv) and the API alike; anything left out takes its default. */
 export interface OptionsInput {
-  readonly targets: readonly TargetSpec[];
+  /** A list, or a source that makes them one at a time (address ranges, a file). */
+  readonly targets: readonly TargetSpec[] | TargetSource;
   readonly mode?: Mode;
   /** connect() calls on the one socket (repeat, blocking). */
   readonly repeat?: number;
@@ -48,11 +50,14 @@ export interface OptionsInput {
   readonly expect?: readonly VerdictKind[];
   readonly expectSequence?: readonly string[];
   readonly any?: boolean;
+  /** Line output lists only the targets that connected, and counts the rest (nmap's --open). */
+  readonly open?: boolean;
 }
 
 /** A run's options, every one decided and checked. */
 export interface Options {
-  readonly targets: readonly TargetSpec[];
+  /** Pulled one at a time by the engine, once; its count, sweep and width are known without expanding it. */
+  readonly targets: TargetSource;
   readonly mode: Mode;
   /**
    * Several targets, or --wait: every target probed at once, each attempt one connect() on a SOCK_NONBLOCK socket
@@ -78,6 +83,7 @@ export interface Options {
   /** getsockopt(TCP_INFO) before close() after an attempt that connected or timed out: --tcp-info or --explain. */
   readonly tcpInfo: boolean;
   readonly expectation: Expectation;
+  readonly open: boolean;
 }
 
 /** Every default, in one place. */
@@ -141,6 +147,12 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
         ? `one line per target shows no calls; ${spell('format')} json or ndjson shows them`
         : undefined,
   stableMs: (s, spell) => (s.wait ? undefined : `it is a window within ${spell('waitMs')}: give ${spell('waitMs')} too`),
+  open: (s, spell) =>
+    !s.scan
+      ? `one target without ${spell('waitMs')} shows its calls, not a line per target`
+      : s.format !== 'human'
+        ? `${spell('format')} ${s.format} keeps every target, with its verdict`
+        : undefined,
   timeoutMs: (s, spell) =>
     s.format === 'classic' && s.mode === 'repeat' && !s.scan
       ? `${spell('format')} classic in repeat mode never waits for an answer, as the seed program does not`
@@ -197,7 +209,8 @@ function familyOf(input: OptionsInput, spell: OptionSpelling): Family | undefine
  * do nothing. Throws UsageError (one line, naming the option as `spell` writes it) before anything is probed.
  */
 export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_SPELLING): Options {
-  if (input.targets.length === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
+  const targets = input.targets instanceof TargetSource ? input.targets : TargetSource.of(input.targets);
+  if (targets.count === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
   for (const name of Object.keys(RANGES) as OptionName[]) checkRange(input, name, spell);
   checkChoice(input.mode, MODES, spell('mode'));
   checkChoice(input.format, FORMATS, spell('format'));
@@ -207,15 +220,18 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
   checkSequence(input.expectSequence, spell);
   checkSource(input.source, spell);
   const family = familyOf(input, spell);
-  for (const { host } of input.targets) {
-    if (host.kind === 'address' && family !== undefined && host.address.family !== family) {
-      const why = input.family === undefined ? `, as ${spell('source')} ${formatSource(input.source!)} is: a socket binds and connects in one family` : '';
-      throw new UsageError(`${host.text} is not an IPv${family} address${why}`);
-    }
+  if (family !== undefined) {
+    targets.checkHosts((host) => {
+      const hostFamily = host.kind === 'range' ? host.family : host.kind === 'address' ? host.address.family : family;
+      if (hostFamily !== family) {
+        const why = input.family === undefined ? `, as ${spell('source')} ${formatSource(input.source!)} is: a socket binds and connects in one family` : '';
+        throw new UsageError(`${host.text} is not an IPv${family} address${why}`);
+      }
+    });
   }
 
   const wait = input.waitMs !== undefined;
-  const scan = input.targets.length > 1 || wait;
+  const scan = targets.many || wait;
   const format = input.format ?? DEFAULTS.format;
   const mode = input.mode ?? DEFAULTS.mode;
   if (scan && mode !== 'poll' && input.mode !== undefined) {
@@ -243,7 +259,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
   }
 
   return {
-    targets: input.targets,
+    targets,
     mode,
     scan,
     repeat: input.repeat ?? input.expectSequence?.length ?? (mode === 'blocking' ? DEFAULTS.repeat.blocking : DEFAULTS.repeat.repeat),
@@ -265,5 +281,6 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
       sequence: input.expectSequence,
       any: input.any ?? false,
     },
+    open: input.open ?? false,
   };
 }

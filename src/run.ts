@@ -2,6 +2,7 @@ import { loadLibc } from './libc/load';
 import type { Options } from './options';
 import { ExitCodeTally, EXPECTATION_NOT_MET, targetMeets } from './probe/expectation';
 import { runProbe } from './probe/run';
+import { EXIT_CODES } from './probe/verdict';
 import type { Output, Sink } from './render/sink';
 
 /** Where a CLI run's output goes, and how the process will end. */
@@ -30,7 +31,7 @@ function sinkFor(options: Options, io: RunIo): Sink {
       return (require('./render/classic') as typeof import('./render/classic')).classicSink(io, options.mode);
     case 'human':
       return options.scan
-        ? (require('./render/lines') as typeof import('./render/lines')).linesSink(io, options.targets, options.waitMs !== null, stableWindow(options))
+        ? (require('./render/lines') as typeof import('./render/lines')).linesSink(io, options.targets, options.waitMs !== null, { openOnly: options.open, stable: stableWindow(options) })
         : (require('./render/human') as typeof import('./render/human')).traceSink(io, options.mode, options.explain);
   }
 }
@@ -49,6 +50,7 @@ export async function run(options: Options, io: RunIo): Promise<number> {
       emitCalls: sink.needs.calls,
       maxPollMs: sink.maxPollMs,
       signal: io.signal,
+      onAdmit: sink.onAdmit,
       onEvent: (event) => {
         if (event.type === 'target') {
           const { result } = event;
@@ -59,8 +61,12 @@ export async function run(options: Options, io: RunIo): Promise<number> {
     },
     libc,
   );
-  const exitCode = io.finalExitCode(tally.code());
+  // a bad line in a targets file: what was probed before it is shown, then the usage error (exit 2) is said;
+  // a signal that came first (while a read waited on a pipe) decides the exit code instead
+  const badInput = summary.stoppedBy !== undefined && !summary.interrupted;
+  const exitCode = io.finalExitCode(badInput ? EXIT_CODES.usage : tally.code());
   sink.end({ exitCode, interrupted: summary.interrupted, durationMs: summary.durationMs });
+  if (badInput) throw summary.stoppedBy;
   const unmet = exitCode === EXPECTATION_NOT_MET && !io.quiet ? tally.unmetMessage() : undefined;
   if (unmet) io.writeError(`connprobe: ${unmet}`); // exit 8 says why, after the results (stdout may be JSON)
   return exitCode;

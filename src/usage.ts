@@ -18,3 +18,8 @@ export function printable(text: string): string {
 export function quote(text: string): string {
   return `'${printable(text)}'`;
 }
+
+/** A count with thousands separators, as people read it: 65,532. */
+export function thousands(n: number | bigint): string {
+  return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}

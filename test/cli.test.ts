@@ -7,7 +7,7 @@ import { CLI, closedPort, ROOT, runCli, runCommand, serverForSuite, startFullBac
 
 describe('bad input: one line on stderr naming the problem, exit code 2, no stack trace', () => {
   const cases: [string[], RegExp][] = [
-    [[], /missing required argument 'target'/],
+    [[], /missing target: give HOST PORT, HOST:PORT or --targets-file/],
     [['127.0.0.1', '80', '--explain', '--wait', '1s'], /--explain follows one socket/],
     [['127.0.0.1'], /target must be HOST PORT, HOST:PORT or \[IPV6\]:PORT, not '127.0.0.1'/],
     [['127.0.0.1', '0'], /port must be a whole number from 1 to 65535, not '0'/],
@@ -114,6 +114,24 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '-t', '1s', '-f', 'classic'], /--timeout does nothing here: --format classic in repeat mode never waits for an answer/],
     [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,EBOGUS'], /--expect-sequence takes errno names .* not 'EBOGUS'/],
     [['127.0.0.1', '80', '--expect-sequence', 'EBOGUS'], /--expect-sequence takes errno names \(or 0\) separated by commas, not 'EBOGUS'/],
+    [['http://db:80'], /'http:\/\/db:80' is a http URL, but connprobe probes only a TCP connect\(\): write tcp:\/\/HOST:PORT/],
+    [['unix:/run/app.sock'], /unix sockets are not supported yet/],
+    [['tcp://db'], /a URL target is tcp:\/\/HOST:PORT, tcp:\/\/\[IPV6\]:PORT, tcp:HOST:PORT or tcp:PORT, not 'tcp:\/\/db'/],
+    [['tcp://db:1', '2'], /'2' is not a HOST:PORTS target/],
+    [['127.0.0.1', 'nosuchservice'], /port must be a number from 1 to 65535 or a TCP service name \(\/etc\/services\), not 'nosuchservice'/],
+    [['127.0.0.0/8', '80,81'], /'127\.0\.0\.0\/8 80,81' makes 33,554,432 targets; at most 16,777,216 \(2\^24\) in one run/],
+    [['fd00::/64', '80'], /'fd00::\/64' makes 18,446,744,073,709,551,616 targets/],
+    [['127.0.0.0/33', '80'], /the prefix length of '127\.0\.0\.0\/33' must be from 0 to 32, not '33'/],
+    [['db/24', '80'], /a CIDR block is ADDRESS\/PREFIX/],
+    [['127.0.0.1-300', '80'], /octet ranges of '127\.0\.0\.1-300' take numbers from 0 to 255, not '300'/],
+    [['127.0.0.9-1', '80'], /octet range must go up, not '9-1'/],
+    [['127.0.1-2', '80'], /an IPv4 range has four octets/],
+    [['fd00::/120', '80', '-4'], /fd00::\/120 is not an IPv4 address/],
+    [['--targets-file', '/nonexistent/targets'], /cannot read --targets-file '\/nonexistent\/targets': ENOENT/],
+    [['--targets-file', '/'], /cannot read --targets-file '\/': EISDIR/],
+    [['127.0.0.1', '80', '--open'], /--open does nothing here: one target without --wait shows its calls/],
+    [['127.0.0.1', '80-81', '--open', '--json'], /--open does nothing here: --format json keeps every target, with its verdict/],
+    [['127.0.0.1', '80-81', '--open', '--ndjson'], /--open does nothing here: --format ndjson keeps every target/],
     // user text echoed in a message has its control characters escaped: one line, and nothing for the terminal
     [['127.0.0.1\n80', '80'], /host .* not '127\.0\.0\.1\\n80'/],
     [['\x1b[31mred', '80'], /host .* not '\\x1b\[31mred'/],

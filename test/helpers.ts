@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before } from 'node:test';
@@ -179,4 +179,21 @@ export async function signalHandled(pid: number, signal: 'SIGINT' | 'SIGTERM'): 
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`process ${pid} did not install a ${signal} handler within 10 s`);
+}
+
+/**
+ * A directory of files a test writes (removed after the suite or file that made it): `write(name, text)` returns
+ * the file's path; `dir` is the directory.
+ */
+export function scratchFiles(prefix: string): { readonly dir: string; write(name: string, text: string): string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir,
+    write(name, text) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    },
+  };
 }

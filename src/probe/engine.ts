@@ -15,7 +15,10 @@ import { Tracer } from './trace';
 import { targetVerdict, VerdictFold, type Verdict, type VerdictKind } from './verdict';
 
 export interface EngineOptions {
-  /** Pulled one at a time, as slots free up: a long list is never expanded into jobs up front. */
+  /**
+   * Pulled one at a time, as slots free up: a long list is never expanded into jobs up front. If it throws (a
+   * bad line in a targets file), no more are admitted, those admitted are finished, and the summary says why.
+   */
   readonly targets: Iterator<TargetSpec>;
   readonly libc: Libc;
   readonly plan: Plan;
@@ -51,6 +54,8 @@ export interface EngineSummary {
   readonly interrupted: boolean;
   /** Attempts actually allowed in flight at once (the fd limit may lower --concurrency). */
   readonly concurrency: number;
+  /** What the targets' iterator threw, which ended the run early; undefined when it ran out as it should. */
+  readonly stoppedBy?: unknown;
 }
 
 /** One socket's life: its calls, its fd while open, and when its answer came. */
@@ -172,6 +177,7 @@ class Engine {
   private admitted = 0;
   private reported = 0;
   private targetsLeft = true;
+  private stoppedBy: { readonly error: unknown } | undefined;
   private readonly pending: Job[] = []; // never started, in order
   private readonly scheduled: Job[] = []; // their next attempt at readyAt, soonest first
   private readonly unresolved: TargetState[] = []; // names to look up again at resolveAt, soonest first
@@ -209,7 +215,7 @@ class Engine {
     }
     if (this.aborted) this.interrupt();
     this.finished = true;
-    return { interrupted: this.aborted, concurrency: this.limit };
+    return { interrupted: this.aborted, concurrency: this.limit, ...(this.stoppedBy && { stoppedBy: this.stoppedBy.error }) };
   }
 
   private onRecord(owner: Attempt | null, record: CallRecord): void {
@@ -249,7 +255,13 @@ class Engine {
   /** Admits the next target, if any (and if not too many lookups are under way); false when none was admitted. */
   private admitTarget(): boolean {
     if (!this.targetsLeft || this.resolving >= this.limit) return false;
-    const next = this.o.targets.next();
+    let next: IteratorResult<TargetSpec>;
+    try {
+      next = this.o.targets.next();
+    } catch (error) {
+      this.stoppedBy = { error };
+      next = { done: true, value: undefined };
+    }
     if (next.done) {
       this.targetsLeft = false;
       return false;

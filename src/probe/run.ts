@@ -7,6 +7,7 @@ import { planOf, SCAN_PLAN } from './plan';
 import type { Policy } from './policy';
 import type { ProbeEvent } from './result';
 import type { VerdictKind } from './verdict';
+import type { TargetSpec } from '../target/parse';
 
 /** What the caller of a run wants of it beyond the options: what to keep and emit, and where events go. */
 export interface RunHooks {
@@ -16,6 +17,8 @@ export interface RunHooks {
   /** The longest a poll() may block (a live display); by default 250 ms for a scan, none for one target. */
   readonly maxPollMs?: number;
   readonly signal?: AbortSignal;
+  /** Told of each target as the engine takes it from the source. */
+  readonly onAdmit?: (index: number, target: TargetSpec) => void;
 }
 
 export interface RunSummary extends EngineSummary {
@@ -39,13 +42,27 @@ function policyOf(options: Options, accepts: (kind: VerdictKind) => boolean, sta
   return { kind: 'once' };
 }
 
+/** The source's iterator, telling `onAdmit` of each target the engine takes. */
+function admitting(targets: Iterable<TargetSpec>, onAdmit: RunHooks['onAdmit']): Iterator<TargetSpec> {
+  const iterator = targets[Symbol.iterator]();
+  if (!onAdmit) return iterator;
+  let index = 0;
+  return {
+    next() {
+      const next = iterator.next();
+      if (!next.done) onAdmit(index++, next.value);
+      return next;
+    },
+  };
+}
+
 /** Runs the probes the options describe, through the one engine; events go to the hooks as they happen. */
 export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = loadLibc(options.backend)): Promise<RunSummary> {
   const origin = performance.now();
   const started = Date.now();
   const accepts = (kind: VerdictKind) => acceptsVerdict(options.expectation, kind);
   const summary = await runEngine({
-    targets: options.targets[Symbol.iterator](),
+    targets: admitting(options.targets, hooks.onAdmit),
     libc,
     plan: options.scan ? SCAN_PLAN : planOf(options.mode, options.repeat, options.format === 'classic'),
     policy: policyOf(options, accepts, started),

@@ -2,7 +2,8 @@ import { formatAddress } from '../net/address';
 import { targetMeets, type Expectation } from '../probe/expectation';
 import type { AddressResult, TargetResult } from '../probe/result';
 import type { VerdictKind } from '../probe/verdict';
-import type { TargetSpec } from '../target/parse';
+import { hostPort, type TargetSource } from '../target/source';
+import { thousands } from '../usage';
 import type { Palette } from './palette';
 import type { Output, Sink } from './sink';
 
@@ -19,6 +20,10 @@ const LABELS: Readonly<Record<VerdictKind, string>> = {
 /** Above this many targets, refused ones are counted rather than listed (a port sweep is mostly refusals). */
 export const LIST_REFUSED_UP_TO = 64;
 
+/** The name column's width at most; and where the names are unknown until read (a file), one IPv4 `HOST:PORT`. */
+const MAX_WIDTH = 48;
+const UNKNOWN_WIDTH = '255.255.255.255:65535'.length;
+
 const attempts = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
 
 /** A duration as the command line writes it: `250ms`, `2s`, `1.5s`, `1m`, `1h`. */
@@ -33,7 +38,6 @@ export interface StableWindow {
   readonly ms: number;
   readonly expectation: Expectation;
 }
-const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** An address that did not decide the target: its verdict, or for an abandoned one the last answer it was told. */
 function formatOtherAddress(address: AddressResult): string {
@@ -93,53 +97,68 @@ export function progressLine(waiting: readonly string[], elapsedMs: number, last
 const PROGRESS_MS = 100;
 
 /**
- * Several targets, or --wait, for people: target lines streamed in the caller's order (a big sweep's refusals
- * counted, not listed), a closing count, and on a terminal a live line while waiting. It needs no records.
+ * Several targets, or --wait, for people: target lines streamed in the caller's order (a sweep's refusals counted,
+ * not listed; with `openOnly`, as nmap's --open, every target that did not connect), a closing count, and on a
+ * terminal a live line while waiting. It needs no records, and reads its rules from the source without expanding it.
  */
-export function linesSink(out: Output, targets: readonly TargetSpec[], waiting: boolean, stable?: StableWindow): Sink {
+/** What a line-per-target run shows beyond its lines: only connected targets (--open), and --stable's window. */
+export interface LinesShape {
+  readonly openOnly?: boolean;
+  readonly stable?: StableWindow;
+}
+
+export function linesSink(out: Output, targets: TargetSource, waiting: boolean, { openOnly = false, stable }: LinesShape = {}): Sink {
   const { palette } = out;
-  let width = 0;
-  for (const t of targets) width = Math.max(width, hostPort(t.host.text, t.port).length);
-  width = Math.min(48, width);
-  const listRefused = targets.length <= LIST_REFUSED_UP_TO;
+  const width = Math.min(MAX_WIDTH, targets.width ?? UNKNOWN_WIDTH);
+  const listRefused = !targets.sweep && targets.count! <= LIST_REFUSED_UP_TO;
   const counts = new Map<string, number>();
-  let hidden = 0;
+  const hidden = new Map<string, number>();
+  let reported = 0;
   const write = (line: string) => {
     out.progress?.(null);
     out.write(`${line}\n`);
   };
+  const tally = (map: Map<string, number>, label: string) => map.set(label, (map.get(label) ?? 0) + 1);
+  const list = (map: Map<string, number>) => [...map].map(([label, n]) => `${thousands(n)} ${label}`).join(', ');
 
   const live = waiting && out.progress ? out.progress : undefined;
   const started = Date.now();
-  // only a live line needs the names still waited for (a sweep would keep one string per port alive)
-  const unsettled = live ? new Map(targets.map((t, i) => [i, hostPort(t.host.text, t.port)])) : undefined;
+  // only a live line needs the names still waited for, learnt as targets are admitted (a sweep keeps none)
+  const unsettled = live ? new Map<number, string>() : undefined;
+  let admitted = 0;
   let lastErrno: string | null = null;
   const ticker = live && unsettled
-    ? setInterval(() => live(progressLine([...unsettled.values()], Date.now() - started, lastErrno, targets.length - unsettled.size, targets.length)), PROGRESS_MS)
+    ? setInterval(() => live(progressLine([...unsettled.values()], Date.now() - started, lastErrno, reported, targets.count ?? admitted)), PROGRESS_MS)
     : undefined;
 
   return {
     needs: { records: false, calls: false },
     maxPollMs: live ? PROGRESS_MS : undefined,
+    onAdmit: unsettled
+      ? (index, target) => {
+          admitted++;
+          unsettled.set(index, hostPort(target.host.text, target.port));
+        }
+      : undefined,
     start() {},
     onEvent(event) {
       if (event.type === 'attempt' && event.attempt.verdict.errnoName) lastErrno = event.attempt.verdict.errnoName;
       if (event.type !== 'target') return;
       const target = event.result;
+      reported++;
       unsettled?.delete(target.index);
-      const label = target.verdict ? LABELS[target.verdict.kind] : 'interrupted';
-      counts.set(label, (counts.get(label) ?? 0) + 1);
-      if (!listRefused && target.verdict?.kind === 'refused') hidden++;
+      const kind = target.verdict?.kind;
+      const label = kind ? LABELS[kind] : 'interrupted';
+      tally(counts, label);
+      if (openOnly ? kind !== 'connected' : !listRefused && kind === 'refused') tally(hidden, label);
       else write(formatTargetLine(target, palette, width, stable));
     },
     end(run) {
       if (ticker) clearInterval(ticker);
       out.progress?.(null);
-      if (hidden) write(palette.dim(`not shown: ${hidden} refused`));
-      if (targets.length > 1) {
-        const summary = [...counts].map(([label, n]) => `${n} ${label}`).join(', ');
-        write(palette.dim(`${targets.length} targets: ${summary} (${(run.durationMs / 1000).toFixed(2)} s)`));
-      }
+      if (hidden.size) write(palette.dim(`not shown: ${list(hidden)}`));
+      const total = targets.count ?? reported;
+      if (total > 1) write(palette.dim(`${thousands(total)} targets: ${list(counts)} (${(run.durationMs / 1000).toFixed(2)} s)`));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Options } from '../options';
 import type { ProbeEvent } from '../probe/result';
+import type { TargetSpec } from '../target/parse';
 import type { Palette } from './palette';
 
 /** How a run begins: what the start event and the JSON document's header say. */
@@ -25,6 +26,8 @@ export interface Sink {
   readonly needs: { readonly records: boolean; readonly calls: boolean };
   /** The longest a poll() may block, for a live display; undefined leaves it to the engine. */
   readonly maxPollMs?: number;
+  /** Told of each target as the engine takes it from the source (the source itself is never expanded). */
+  readonly onAdmit?: (index: number, target: TargetSpec) => void;
   start(run: RunStart): void;
   onEvent(event: ProbeEvent): void;
   end(run: RunEnd): void;

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { isLinkLocal, parseIPv4, parseIPv6, type IpAddress } from '../net/address';
+import { formatAddress, isLinkLocal, parseIPv4, parseIPv6, type IpAddress } from '../net/address';
 import { quote, UsageError } from '../usage';
+import { cidrRange, isOctetRange, MAX_TARGETS, parseOctetRange, tooMany, type AddressRange } from './range';
+import { serviceTable } from './services';
 
 const DIGITS = /^[0-9]+$/;
 
@@ -127,15 +129,57 @@ export interface TargetSpec {
   readonly port: number;
 }
 
+/** What HOST named: one host (an address or a name), or a range of addresses. */
+export type HostPattern = HostSpec | AddressRange;
+
+/** One HOST PORTS expression: each port of each address, addresses outer and ports inner. */
+export interface TargetGroup {
+  readonly host: HostPattern;
+  readonly ports: readonly number[];
+}
+
 /**
- * Ports: `80`, `8000-8010`, `80,443,8000-8010`; in the order given, each once.
+ * A host, or several addresses: a CIDR block (`192.0.2.0/24`, `fd00::/120`, `[fd00::]/120`) or IPv4 octet
+ * ranges and lists (`127.0.0.1-4`, `127.0.1,2.1`).
+ */
+export function parseHostPattern(text: string): HostPattern {
+  const bracketed = /^\[([^\]]*)\](\/[^/]*)?$/.exec(text);
+  const bare = bracketed ? bracketed[1] + (bracketed[2] ?? '') : text;
+  const slash = bare.lastIndexOf('/');
+  if (slash >= 0) {
+    const base = bare.slice(0, slash);
+    const address = base.includes(':') ? parseScopedIPv6(base) : parseIPv4(base);
+    if (!address) throw new UsageError(`a CIDR block is ADDRESS/PREFIX (192.0.2.0/24, fd00::/120), not ${quote(text)}`);
+    return cidrRange(bare, address, bare.slice(slash + 1));
+  }
+  if (!bracketed && isOctetRange(text)) return parseOctetRange(text);
+  return parseHost(text);
+}
+
+/** How many addresses a host pattern stands for. */
+export const addressCount = (host: HostPattern): bigint => (host.kind === 'range' ? host.size : 1n);
+
+// a service name as /etc/services writes them: http, http-alt, ms-sql-s, whois++
+const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9._+-]*$/;
+
+/** A port number, or a TCP service name looked up as nc does (/etc/services; a built-in table where it is missing). */
+function parsePortOrService(text: string): number {
+  if (!SERVICE_NAME.test(text)) return parsePort(text);
+  const table = serviceTable();
+  const port = table.ports.get(text);
+  if (port === undefined) throw new UsageError(`port must be a number from 1 to 65535 or a TCP service name (${table.source}), not ${quote(text)}`);
+  return port;
+}
+
+/**
+ * Ports: `80`, `8000-8010`, `80,443,8000-8010`, service names (`http`, `ssh`); in the order given, each once.
  */
 export function parsePorts(text: string): number[] {
   const ports = new Set<number>();
   for (const part of text.split(',')) {
     const range = /^([0-9]+)-([0-9]+)$/.exec(part);
     if (!range) {
-      ports.add(parsePort(part));
+      ports.add(parsePortOrService(part));
       continue;
     }
     const [first, last] = [parsePort(range[1]), parsePort(range[2])];
@@ -145,33 +189,84 @@ export function parsePorts(text: string): number[] {
   return [...ports];
 }
 
-const HOST_PORTS = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/;
+const HOST_PORTS = /^(\[[^\]]*\](?:\/[0-9]*)?|[^:[\]]+):([^:]*)$/;
+/** `scheme://` makes any argument a URL; `tcp:` and `unix:` are schemes even without the slashes (wait-on). */
+const URL_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+const BARE_SCHEME = /^(tcp|unix):/i;
 
-/** `HOST:PORTS` or `[IPV6]:PORTS` in one argument. */
-export function parseHostPorts(text: string): TargetSpec[] {
-  const match = HOST_PORTS.exec(text);
+/**
+ * A URL target's `HOST:PORTS`: `tcp://HOST:PORT`, `tcp://[V6]:PORT` (dockerize), `tcp:HOST:PORT` and `tcp:PORT`,
+ * which is localhost (wait-on); undefined when `text` is not a URL. Other schemes are refused: only a TCP
+ * connect() is probed.
+ */
+function urlTarget(text: string): string | undefined {
+  const withSlashes = URL_SCHEME.exec(text);
+  const scheme = (withSlashes ?? BARE_SCHEME.exec(text))?.[1].toLowerCase();
+  if (scheme === undefined) return undefined;
+  if (scheme === 'unix') throw new UsageError(`${quote(text)}: unix sockets are not supported yet; connprobe probes TCP (tcp://HOST:PORT)`);
+  if (scheme !== 'tcp') {
+    throw new UsageError(`${quote(text)} is a ${scheme} URL, but connprobe probes only a TCP connect(): write tcp://HOST:PORT`);
+  }
+  const rest = text.slice(withSlashes ? withSlashes[0].length : 4);
+  if (!withSlashes && !rest.includes(':') && !rest.startsWith('[')) return `localhost:${rest}`;
+  if (!HOST_PORTS.test(rest)) throw new UsageError(`a URL target is tcp://HOST:PORT, tcp://[IPV6]:PORT, tcp:HOST:PORT or tcp:PORT, not ${quote(text)}`);
+  return rest;
+}
+
+/** `HOST:PORTS`, `[IPV6]:PORTS` or a URL (`tcp://HOST:PORT`) in one argument. */
+export function parseHostPorts(text: string): TargetGroup {
+  const match = HOST_PORTS.exec(urlTarget(text) ?? text);
   if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not ${quote(text)}`);
-  const host = parseHost(match[1]);
-  return parsePorts(match[2]).map((port) => ({ host, port }));
+  return { host: parseHostPattern(match[1]), ports: parsePorts(match[2]) };
 }
 
 const MIX = 'HOST PORTS... and HOST:PORTS... do not mix';
+const isWholeTarget = (arg: string) => HOST_PORTS.test(arg) || URL_SCHEME.test(arg) || BARE_SCHEME.test(arg);
 
 /**
  * The positional arguments, in one of two forms that do not mix: `HOST PORTS...` (the first argument is not a
- * HOST:PORTS target, so it is the host, bare IPv6 included, and every later one is ports: a number, range or list,
- * as `nc -z host 80 443`), or any number of `HOST:PORTS` / `[IPV6]:PORTS`. Targets keep the order the user gave,
- * each port of a host once. Errors name the most specific problem.
+ * HOST:PORTS target or URL, so it is the host, bare IPv6 and address ranges included, and every later one is
+ * ports: a number, range, list or service name, as `nc -z host 80 443`), or any number of `HOST:PORTS`,
+ * `[IPV6]:PORTS` and `tcp://` URLs. Groups keep the order the user gave, each port of a host once. Errors name the
+ * most specific problem; more than MAX_TARGETS targets in all is one.
  */
-export function parseTargets(args: readonly string[]): TargetSpec[] {
+export function parseTargetGroups(args: readonly string[]): TargetGroup[] {
   if (args.length === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
-  if (args.length === 1 || HOST_PORTS.test(args[0])) {
+  let groups: TargetGroup[];
+  if (args.length === 1 || isWholeTarget(args[0])) {
     const loose = args.find((arg) => !arg.includes(':'));
     if (loose !== undefined && args.length > 1) throw new UsageError(`${quote(loose)} is not a HOST:PORTS target: ${MIX}`);
-    return args.flatMap(parseHostPorts);
+    groups = args.map(parseHostPorts);
+  } else {
+    const host = parseHostPattern(args[0]);
+    const whole = args.find((arg, i) => i > 0 && arg.includes(':'));
+    if (whole !== undefined) throw new UsageError(`${quote(whole)} is a whole target, after HOST ${quote(args[0])}: ${MIX}`);
+    groups = [{ host, ports: parsePorts(args.slice(1).join(',')) }];
   }
-  const host = parseHost(args[0]);
-  const whole = args.find((arg, i) => i > 0 && arg.includes(':'));
-  if (whole !== undefined) throw new UsageError(`${quote(whole)} is a whole target, after HOST ${quote(args[0])}: ${MIX}`);
-  return parsePorts(args.slice(1).join(',')).map((port) => ({ host, port }));
+  const total = groups.reduce((n, g) => n + addressCount(g.host) * BigInt(g.ports.length), 0n);
+  if (total > BigInt(MAX_TARGETS)) throw tooMany(args.join(' '), total);
+  return groups;
+}
+
+/** Every target of the groups, one at a time: addresses outer, ports inner, as nc and the command line read. */
+export function* expandGroups(groups: Iterable<TargetGroup>): Generator<TargetSpec> {
+  for (const { host, ports } of groups) {
+    if (host.kind !== 'range') {
+      for (const port of ports) yield { host, port };
+      continue;
+    }
+    const addresses = host.addresses();
+    for (let next = addresses.next(); !next.done; next = addresses.next()) {
+      const spec: HostSpec = { kind: 'address', text: formatAddress(next.value), address: next.value };
+      for (const port of ports) yield { host: spec, port };
+    }
+  }
+}
+
+/**
+ * The positional arguments' targets, every one made (see parseTargetGroups for the grammar): for address ranges, a
+ * TargetSource (src/target/source.ts) makes them one at a time instead.
+ */
+export function parseTargets(args: readonly string[]): TargetSpec[] {
+  return [...expandGroups(parseTargetGroups(args))];
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bareSecondsWarning, parseDuration, parseHost, parseHostPorts, parsePorts, parseTargets, parseWait } from '../../src/target/parse';
+import { addressCount, bareSecondsWarning, parseDuration, parseHost, parseHostPattern, parseHostPorts, parsePorts, parseTargetGroups, parseTargets, parseWait } from '../../src/target/parse';
+import { BUILT_IN_SERVICES, parseServices, serviceTable } from '../../src/target/services';
 import { UsageError } from '../../src/usage';
 
 describe('durations', () => {
@@ -98,5 +99,97 @@ describe('targets', () => {
   });
   it('refuses an IPv6 address without brackets before a port', () => {
     assert.throws(() => parseHostPorts('::1:80'), /target must be/);
+  });
+});
+
+describe('URL forms: dockerize and wait-on spellings of HOST:PORT', () => {
+  const show = (args: string[]) => parseTargets(args).map((t) => `${t.host.text}/${t.port}`);
+  const table: [string, string][] = [
+    ['tcp://db:5432', 'db/5432'],
+    ['tcp://127.0.0.1:80', '127.0.0.1/80'],
+    ['tcp://[::1]:6379', '::1/6379'],
+    ['TCP://db:5432', 'db/5432'],
+    ['tcp:db:5432', 'db/5432'],
+    ['tcp:[::1]:80', '::1/80'],
+    ['tcp:5432', 'localhost/5432'],
+    ['tcp:ssh', 'localhost/22'],
+  ];
+  for (const [text, target] of table) it(`${text} is ${target}`, () => assert.deepEqual(show([text]), [target]));
+  it('URLs are whole targets, and mix with HOST:PORTS', () => {
+    assert.deepEqual(show(['tcp://db:1', 'cache:2', 'tcp:3']), ['db/1', 'cache/2', 'localhost/3']);
+    assert.throws(() => parseTargets(['tcp://db:1', '2']), /'2' is not a HOST:PORTS target/);
+  });
+  it('tcp: and unix: are always schemes; unix sockets are for later; any other scheme says only TCP is probed', () => {
+    assert.throws(() => parseTargets(['unix:/run/app.sock']), /'unix:\/run\/app\.sock': unix sockets are not supported yet/);
+    assert.throws(() => parseTargets(['unix:///run/app.sock']), /unix sockets are not supported yet/);
+    assert.throws(() => parseTargets(['http://db:80']), /'http:\/\/db:80' is a http URL, but connprobe probes only a TCP connect\(\): write tcp:\/\/HOST:PORT/);
+    assert.throws(() => parseTargets(['https://x']), /is a https URL/);
+    for (const text of ['tcp://db', 'tcp://5432', 'tcp://db:5432/', 'tcp:', 'tcp://::1:80']) {
+      assert.throws(() => parseTargets([text]), /a URL target is tcp:\/\/HOST:PORT|port must be/, text);
+    }
+  });
+  it('a host named like a scheme, without //, is a host: http:8080', () => {
+    assert.deepEqual(show(['http:8080']), ['http/8080']);
+  });
+});
+
+describe('address ranges as HOST: expanded in order, addresses outer and ports inner', () => {
+  const show = (args: string[]) => parseTargets(args).map((t) => `${t.host.text}/${t.port}`);
+  it('nmap-style octet ranges and lists, in any octet, each value once in the order written', () => {
+    assert.deepEqual(show(['127.0.0.1-3', '80']), ['127.0.0.1/80', '127.0.0.2/80', '127.0.0.3/80']);
+    assert.deepEqual(show(['127.0.1,2.1', '80,81']), ['127.0.1.1/80', '127.0.1.1/81', '127.0.2.1/80', '127.0.2.1/81']);
+    assert.deepEqual(show(['10.9,1-2,1.0.0:22']), ['10.9.0.0/22', '10.1.0.0/22', '10.2.0.0/22']);
+  });
+  it('CIDR, network and broadcast addresses included (as nmap scans them); host bits ignored', () => {
+    assert.deepEqual(show(['192.0.2.5/30', '80']), ['192.0.2.4/80', '192.0.2.5/80', '192.0.2.6/80', '192.0.2.7/80']);
+    assert.deepEqual(show(['192.0.2.255/32:80']), ['192.0.2.255/80']);
+    assert.equal(parseTargets(['10.0.0.0/22', '80']).at(-1)?.host.text, '10.0.3.255');
+    assert.deepEqual(show(['fd00::fe/127', '80']), ['fd00::fe/80', 'fd00::ff/80']);
+    assert.deepEqual(show(['[fd00::1:0]/127:80']), ['fd00::1:0/80', 'fd00::1:1/80']);
+    assert.deepEqual(show(['[fd00::ffff/120]:80']).slice(0, 2), ['fd00::ff00/80', 'fd00::ff01/80']);
+  });
+  it('refuses malformed ranges, naming the part', () => {
+    assert.throws(() => parseHostPattern('127.0.0.1-300'), /octet ranges of '127\.0\.0\.1-300' take numbers from 0 to 255, not '300'/);
+    assert.throws(() => parseHostPattern('127.0.0.4-1'), /octet range must go up, not '4-1'/);
+    assert.throws(() => parseHostPattern('127.0.1-2'), /an IPv4 range has four octets/);
+    assert.throws(() => parseHostPattern('127.0.0.1-2-3'), /octet range must be FIRST-LAST/);
+    assert.throws(() => parseHostPattern('127.0.0.1,'), /not ''/);
+    assert.throws(() => parseHostPattern('127.0.0.0/33'), /the prefix length of '127\.0\.0\.0\/33' must be from 0 to 32, not '33'/);
+    assert.throws(() => parseHostPattern('fd00::/129'), /from 0 to 128/);
+    assert.throws(() => parseHostPattern('db/24'), /a CIDR block is ADDRESS\/PREFIX/);
+    assert.throws(() => parseHostPattern('fe80::/120'), /link-local address 'fe80::' needs a scope/);
+  });
+  it('more than 2^24 addresses x ports is refused, an IPv6 prefix counted without expanding it', () => {
+    assert.equal(addressCount(parseHostPattern('127.0.0.0/8')), 2n ** 24n);
+    assert.doesNotThrow(() => parseTargetGroups(['127.0.0.0/8', '80']));
+    assert.throws(() => parseTargetGroups(['127.0.0.0/8', '80,81']), /'127\.0\.0\.0\/8 80,81' makes 33,554,432 targets; at most 16,777,216 \(2\^24\) in one run/);
+    assert.throws(() => parseTargetGroups(['10.0.0.0/9:1-3', '10.128.0.0/9:1']), /makes 33,554,432 targets/);
+    assert.doesNotThrow(() => parseTargetGroups(['fd00::/104', '80']));
+    assert.throws(() => parseTargetGroups(['fd00::/103', '80']), /'fd00::\/103' makes 33,554,432 targets/);
+    assert.throws(() => parseTargetGroups(['::/0', '80']), /makes 340,282,366,920,938,463,463,374,607,431,768,211,456 targets/);
+  });
+});
+
+describe('service names as ports, as nc looks them up', () => {
+  it('TCP entries of a services file, aliases too; the first entry of a name wins; udp-only names are not ports', () => {
+    const table = parseServices('# comment\nhttp\t\t80/tcp\t\twww\t# WWW\nhttp 8080/tcp\nsyslog 514/udp\ndomain 53/tcp\ndomain 53/udp\n');
+    assert.deepEqual([...table], [['http', 80], ['www', 80], ['domain', 53]]);
+  });
+  it('names in ports lists, with numbers and ranges', () => {
+    assert.deepEqual(parseTargets(['127.0.0.1', 'ssh,http', '8000-8001']).map((t) => t.port), [22, 80, 8000, 8001]);
+    assert.deepEqual(parseTargets(['localhost:https']).map((t) => t.port), [443]);
+  });
+  it('an unknown name is a usage error naming where it was looked up', () => {
+    assert.throws(() => parsePorts('nosuchservice'), /port must be a number from 1 to 65535 or a TCP service name \(\/etc\/services\), not 'nosuchservice'/);
+  });
+  it('a missing (or empty) file falls back on the built-in table, which agrees with the system file where both name a service', () => {
+    const missing = serviceTable('/nonexistent/services');
+    assert.equal(missing.source, 'built-in table; /nonexistent/services is missing or empty');
+    assert.equal(missing.ports.get('postgres'), 5432);
+    const system = serviceTable();
+    for (const [name, port] of Object.entries(BUILT_IN_SERVICES)) {
+      const listed = system.ports.get(name);
+      if (listed !== undefined) assert.equal(listed, port, name);
+    }
   });
 });
