@@ -40,6 +40,8 @@ export interface OptionsInput {
   readonly expect?: readonly VerdictKind[];
   readonly expectSequence?: readonly string[];
   readonly any?: boolean;
+  /** Start each human output line with the wall-clock time (strace -tt). */
+  readonly timestamps?: boolean;
 }
 
 /** A run's options, every one decided and checked. */
@@ -64,6 +66,7 @@ export interface Options {
   readonly format: Format;
   readonly explain: boolean;
   readonly expectation: Expectation;
+  readonly timestamps: boolean;
 }
 
 /** Every default, in one place. */
@@ -123,6 +126,12 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
     s.format === 'classic' && s.mode === 'repeat' && !s.scan
       ? `${spell('format')} classic in repeat mode never waits for an answer, as the seed program does not`
       : undefined,
+  timestamps: (s, spell) =>
+    s.format === 'human'
+      ? undefined
+      : s.format === 'classic'
+        ? `${spell('format')} classic prints what the C program prints, byte for byte`
+        : `${spell('format')} ${s.format} carries its own times (startedAt, and each call's startMs)`,
 };
 
 function checkRange(input: OptionsInput, name: OptionName, spell: OptionSpelling): void {
@@ -208,5 +217,6 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
       sequence: input.expectSequence,
       any: input.any ?? false,
     },
+    timestamps: input.timestamps ?? false,
   };
 }
