@@ -344,7 +344,7 @@ export async function runCli(argv: readonly string[], command?: readonly string[
     const code = await runWired(resolved, Boolean(options.quiet), useColour(options.color), (text) => (why = text));
     if (!command) return code;
     // said even with --quiet: a service that silently never starts is the worst way for a container to fail
-    if (code !== 0) return fail(`not running ${command[0]}: ${why}`, code);
+    if (code !== 0) return fail(`not running ${command[0]}: ${why || `exit ${code}`}`, code);
     const failure = execCommand(loadLibc(resolved.backend), command, stdio); // returns only if exec failed
     return fail(failure.message, failure.code);
   } catch (error) {

@@ -111,8 +111,8 @@ describe('a command after --: connprobe becomes it iff the probe would exit 0', 
   });
 
   it('SIGTERM during the wait: the command is not run, and the exit is 143', async () => {
-    const port = await closedPort();
     const marker = join(dir, 'interrupted');
+    const port = await closedPort();
     const run = start([`127.0.0.1:${port}`, '--wait', '30s', '--interval', '20ms', '--ndjson', '--', 'touch', marker]);
     // retrying (its events stream to stderr), so past start-up: a process still being spawned looks like Node too
     const deadline = Date.now() + 10_000;
