@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
+import { isatty } from 'node:tty';
+import { checkCommand, COMMAND_NOT_FOUND, COMMAND_NOT_RUN, execCommand, splitCommand, stdioFlags, writeAllSync } from './command';
 import { UnsupportedPlatformError } from './libc/constants';
-import { BACKENDS, type BackendName } from './libc/load';
+import { BACKENDS, loadLibc, type BackendName } from './libc/load';
 import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
@@ -66,7 +68,15 @@ ${table(46, [
   ['connprobe 127.0.0.1 80 443 8000-8010 --any', 'exit 0 if any port is open'],
   ['connprobe 10.0.0.0/24 22 --open', 'which hosts accept SSH'],
   ['connprobe web:443 db:5432 --json', 'services, machine-readable'],
+  ['connprobe db:5432 --wait 60s -- npm start', 'wait, then become the command'],
+  ['connprobe db 5432 --wait 30s --timestamps', 'when each line happened'],
 ])}`;
+
+const COMMAND_HELP = `A command after -- (connprobe db:5432 --wait 30s -- npm start):
+connprobe becomes it (execvp: same pid, argv as given, looked up on PATH, no
+shell) iff the probe would exit 0, and its own output goes to stderr. Otherwise
+the command is not run, one line on stderr says why, and the exit code is the
+probe's.`;
 
 const EXIT_TABLE = `Exit codes (the same in every mode):
 ${table(5, [
@@ -81,6 +91,8 @@ ${table(5, [
   [EXIT_CODES['self-connect'], 'self-connect: no listener; the kernel connected the socket to itself'],
   [EXPECTATION_NOT_MET, 'an --expect or --expect-sequence was not met (stderr says how)'],
   [INTERNAL_ERROR_EXIT, 'internal error (a bug; CONNPROBE_DEBUG=1 prints the stack)'],
+  [COMMAND_NOT_RUN, 'the command after -- was found but could not be run'],
+  [COMMAND_NOT_FOUND, 'the command after -- was not found'],
   [SIGNAL_EXIT.SIGINT, `SIGINT (${SIGNAL_EXIT.SIGTERM}: SIGTERM): sockets closed, partial results printed`],
   [BROKEN_PIPE_EXIT, 'stdout closed early (e.g. | head -1): stopped quietly'],
 ])}
@@ -114,6 +126,7 @@ interface CliOptions {
   ffi: BackendName;
   targetsFile?: string;
   open?: boolean;
+  timestamps?: boolean;
 }
 
 function buildProgram(): Command {
@@ -149,6 +162,7 @@ function buildProgram(): Command {
     .option('--json', 'same as --format json: one JSON document (schema/connprobe.schema.json)')
     .option('--ndjson', 'same as --format ndjson: one JSON event per line, streamed')
     .option('-q, --quiet', 'print no results: the exit code is the answer')
+    .option('--timestamps', 'start each line with the wall-clock time, HH:MM:SS.uuuuuu as strace -tt (human format)')
     .addOption(
       new Option('--ffi <backend>', 'how libc is called: ffi-napi, or koffi (faster start-up and calls); also CONNPROBE_FFI (default: ffi-napi)')
         .choices(BACKENDS)
@@ -159,7 +173,7 @@ function buildProgram(): Command {
     .option('--no-color', 'never colour')
     .helpOption('-h, --help', 'show this help')
     .configureHelp({ helpWidth: HELP_WIDTH, optionDescription: (option) => option.description })
-    .addHelpText('after', `\n${TARGETS}\n\n${MODES_HELP}\n\n${EXAMPLES}\n\n${EXIT_TABLE}\n`)
+    .addHelpText('after', `\n${TARGETS}\n\n${MODES_HELP}\n\n${EXAMPLES}\n\n${COMMAND_HELP}\n\n${EXIT_TABLE}\n`)
     .showSuggestionAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined }); // errors are printed once, by fail(), as one line
@@ -171,12 +185,29 @@ function useColour(explicit: boolean | undefined): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   const force = process.env.FORCE_COLOR;
   if (force !== undefined) return force !== '0' && force !== 'false';
-  return Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb';
+  return print.resultTTY() && process.env.TERM !== 'dumb';
 }
+
+/**
+ * Where connprobe's own text goes: results to stdout, messages to stderr, through Node's streams. With a command
+ * after `--`, the command owns stdout: everything goes to stderr, written at once (an exec may follow).
+ */
+const print = {
+  result: (text: string): void => void process.stdout.write(text),
+  error: (text: string): void => void process.stderr.write(text),
+  resultTTY: () => Boolean(process.stdout.isTTY),
+  errorTTY: () => Boolean(process.stderr.isTTY),
+  allToStderr(): void {
+    // never through process.stderr: a Node stream would queue what a full pipe does not take, and make the fd
+    // non-blocking for the command too
+    print.result = print.error = (text) => writeAllSync(2, text);
+    print.resultTTY = print.errorTTY = () => isatty(2);
+  },
+};
 
 /** One line on stderr. The whole message is made printable: commander's own errors quote argv unescaped. */
 function say(message: string): void {
-  process.stderr.write(`connprobe: ${printable(message)}\n`);
+  print.error(`connprobe: ${printable(message)}\n`);
 }
 
 function fail(message: string, code: number): number {
@@ -195,6 +226,7 @@ const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   waitMs: '--wait', stableMs: '--stable', concurrency: '--concurrency', synRetries: '--syn-retries', source: '--source', family: '-4/-6', backend: '--ffi',
   format: '--format', explain: '--explain', tcpInfo: '--tcp-info', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
   open: '--open',
+  timestamps: '--timestamps',
 };
 
 /** argv's text → numbers and lists; then the options module decides and checks everything, as for the API. */
@@ -229,6 +261,7 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       expectSequence: sequence,
       any: o.any,
       open: o.open,
+      timestamps: o.timestamps,
     },
     (name) => FLAGS[name],
   );
@@ -279,7 +312,7 @@ const stdout = {
  * Wires the process to a run: SIGINT / SIGTERM abort it (sockets are closed, what was learned is printed, exit
  * 130 / 143; a second signal exits at once); a stdout that fails stops it (see `stdout`).
  */
-async function runWired(options: Options, quiet: boolean, colour: boolean): Promise<number> {
+async function runWired(options: Options, quiet: boolean, colour: boolean, onFailure?: (why: string) => void): Promise<number> {
   const { run } = require('./run') as typeof import('./run');
   const palettes = require('./render/palette') as typeof import('./render/palette');
   const controller = new AbortController();
@@ -293,28 +326,32 @@ async function runWired(options: Options, quiet: boolean, colour: boolean): Prom
   stdout.onFailure = () => controller.abort();
   const long = (options.targets.count ?? Infinity) > LONG_RUN || (options.mode === 'fresh' && options.count > LONG_RUN);
   if (long && options.format !== 'json') keepHeapTight();
-  const progressOn = !quiet && Boolean(process.stderr.isTTY);
+  const progressOn = !quiet && print.errorTTY();
   try {
     const finalExitCode = (code: number) =>
       stdout.failedWith ?? (interruptedBy ? SIGNAL_EXIT[interruptedBy] : code);
     return await run(options, {
       quiet,
       write: (text) => {
-        if (stdout.failedWith === undefined) process.stdout.write(text);
+        if (stdout.failedWith === undefined) print.result(text);
       },
-      writeError: (line) => process.stderr.write(`${line}\n`),
+      writeError: (line) => print.error(`${line}\n`),
       palette: colour ? palettes.colourPalette() : palettes.PLAIN,
-      progress: progressOn ? (line) => process.stderr.write(line === null ? '\r\x1b[K' : `\r\x1b[K${line}`) : undefined,
+      progress: progressOn ? (line) => print.error(line === null ? '\r\x1b[K' : `\r\x1b[K${line}`) : undefined,
       signal: controller.signal,
       finalExitCode,
+      onFailure: (summary) => onFailure?.(interruptedBy ? `interrupted by ${interruptedBy}` : (summary ?? 'the probe failed')),
     });
   } finally {
     process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
   }
 }
 
-/** Parses argv, runs, prints, and returns the exit code. */
-export async function runCli(argv: readonly string[]): Promise<number> {
+/**
+ * Parses argv, runs, prints, and returns the exit code. With a `command` (the words after `--`), connprobe
+ * becomes it (exec) iff the run's code is 0; `stdio` is stdioFlags() as read at start-up.
+ */
+export async function runCli(argv: readonly string[], command?: readonly string[], stdio: readonly (number | undefined)[] = []): Promise<number> {
   const program = buildProgram();
   try {
     program.parse(argv as string[], { from: 'user' });
@@ -327,13 +364,20 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const options = program.opts<CliOptions>();
   try {
+    if (command) checkCommand(command);
     const resolved = toOptions(program.args, options);
     // said even with --quiet: it is about the command line, like a usage error, and scripts are where it hides
     for (const [text, flag] of [[options.timeout, '--timeout'], [options.interval, '--interval']] as const) {
       const warning = text === undefined ? undefined : bareSecondsWarning(text, flag);
       if (warning) say(warning);
     }
-    return await runWired(resolved, Boolean(options.quiet), useColour(options.color));
+    let why = '';
+    const code = await runWired(resolved, Boolean(options.quiet), useColour(options.color), (text) => (why = text));
+    if (!command) return code;
+    // said even with --quiet: a service that silently never starts is the worst way for a container to fail
+    if (code !== 0) return fail(`not running ${command[0]}: ${why || `exit ${code}`}`, code);
+    const failure = execCommand(loadLibc(resolved.backend), command, stdio); // returns only if exec failed
+    return fail(failure.message, failure.code);
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
     if (error instanceof UnsupportedPlatformError) {
@@ -344,15 +388,18 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 }
 
 export function main(argv: readonly string[]): void {
-  stdout.watch();
-  runCli(argv).then(
+  const { own, command } = splitCommand(argv);
+  const stdio = command ? stdioFlags() : undefined; // before anything makes them non-blocking
+  if (command) print.allToStderr();
+  else stdout.watch();
+  runCli(own, command, stdio).then(
     (code) => {
       process.exitCode = stdout.failedWith ?? code;
     },
     (error: unknown) => {
       // a bug, not a user error: one line, and the stack only on request
-      process.stderr.write(`connprobe: internal error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
-      if (process.env.CONNPROBE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      print.error(`connprobe: internal error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
+      if (process.env.CONNPROBE_DEBUG && error instanceof Error) print.error(`${error.stack}\n`);
       process.exitCode = INTERNAL_ERROR_EXIT;
     },
   );

@@ -52,6 +52,8 @@ export interface OptionsInput {
   readonly any?: boolean;
   /** Line output lists only the targets that connected, and counts the rest (nmap's --open). */
   readonly open?: boolean;
+  /** Start each human output line with the wall-clock time (strace -tt). */
+  readonly timestamps?: boolean;
 }
 
 /** A run's options, every one decided and checked. */
@@ -84,6 +86,7 @@ export interface Options {
   readonly tcpInfo: boolean;
   readonly expectation: Expectation;
   readonly open: boolean;
+  readonly timestamps: boolean;
 }
 
 /** Every default, in one place. */
@@ -157,6 +160,12 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
     s.format === 'classic' && s.mode === 'repeat' && !s.scan
       ? `${spell('format')} classic in repeat mode never waits for an answer, as the seed program does not`
       : undefined,
+  timestamps: (s, spell) =>
+    s.format === 'human'
+      ? undefined
+      : s.format === 'classic'
+        ? `${spell('format')} classic prints what the C program prints, byte for byte`
+        : `${spell('format')} ${s.format} carries its own times (startedAt, and each call's startMs)`,
 };
 
 function checkRange(input: OptionsInput, name: OptionName, spell: OptionSpelling): void {
@@ -282,5 +291,6 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
       any: input.any ?? false,
     },
     open: input.open ?? false,
+    timestamps: input.timestamps ?? false,
   };
 }

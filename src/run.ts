@@ -11,6 +11,8 @@ export interface RunIo extends Output {
   readonly signal: AbortSignal;
   /** The code the process will really exit with, given the run's own (a signal or a closed stdout changes it). */
   readonly finalExitCode: (code: number) => number;
+  /** When the run's own code is not 0: what the first unmet target got (`127.0.0.1:5432 refused`). */
+  readonly onFailure?: (summary: string | undefined) => void;
 }
 
 /** --quiet: nothing is written, nothing kept: the exit code is the answer. */
@@ -20,8 +22,9 @@ const QUIET: Sink = { needs: { records: false, calls: false }, start() {}, onEve
 const stableWindow = (o: Options) => (o.stableMs === null ? undefined : { ms: o.stableMs, expectation: o.expectation });
 
 /** One sink per output format. */
-function sinkFor(options: Options, io: RunIo): Sink {
-  if (io.quiet) return QUIET;
+function sinkFor(options: Options, runIo: RunIo): Sink {
+  if (runIo.quiet) return QUIET;
+  const io = options.timestamps ? (require('./render/timestamps') as typeof import('./render/timestamps')).timestamped(runIo) : runIo;
   switch (options.format) {
     case 'json':
       return (require('./render/json') as typeof import('./render/json')).jsonSink(io, options.expectation);
@@ -65,6 +68,7 @@ export async function run(options: Options, io: RunIo): Promise<number> {
   // a signal that came first (while a read waited on a pipe) decides the exit code instead
   const badInput = summary.stoppedBy !== undefined && !summary.interrupted;
   const exitCode = io.finalExitCode(badInput ? EXIT_CODES.usage : tally.code());
+  if (!badInput && tally.code() !== 0) io.onFailure?.(tally.failureSummary());
   sink.end({ exitCode, interrupted: summary.interrupted, durationMs: summary.durationMs });
   if (badInput) throw summary.stoppedBy;
   const unmet = exitCode === EXPECTATION_NOT_MET && !io.quiet ? tally.unmetMessage() : undefined;

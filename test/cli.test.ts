@@ -132,6 +132,10 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '--open'], /--open does nothing here: one target without --wait shows its calls/],
     [['127.0.0.1', '80-81', '--open', '--json'], /--open does nothing here: --format json keeps every target, with its verdict/],
     [['127.0.0.1', '80-81', '--open', '--ndjson'], /--open does nothing here: --format ndjson keeps every target/],
+    [['127.0.0.1', '80', '--'], /-- must be followed by the command to run once the probe succeeds/],
+    [['127.0.0.1', '80', '--timestamps', '--json'], /--timestamps does nothing here: --format json carries its own times/],
+    [['127.0.0.1', '80', '--timestamps', '--ndjson'], /--timestamps does nothing here: --format ndjson carries its own times/],
+    [['127.0.0.1', '80', '--timestamps', '-f', 'classic'], /--timestamps does nothing here: --format classic prints what the C program prints/],
     // user text echoed in a message has its control characters escaped: one line, and nothing for the terminal
     [['127.0.0.1\n80', '80'], /host .* not '127\.0\.0\.1\\n80'/],
     [['\x1b[31mred', '80'], /host .* not '\\x1b\[31mred'/],
@@ -171,7 +175,7 @@ describe('exit codes', () => {
   it('--help exits 0 and documents every exit code', async () => {
     const { code, stdout } = await runCli(['--help']);
     assert.equal(code, 0);
-    for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 8, 70, 130, 141]) assert.match(stdout, new RegExp(`^  ${n} +\\S`, 'm'));
+    for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 8, 70, 126, 127, 130, 141]) assert.match(stdout, new RegExp(`^  ${n} +\\S`, 'm'));
     assert.match(stdout, /Examples:/);
   });
 });

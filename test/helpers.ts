@@ -165,7 +165,7 @@ export function serverForSuite(start: () => Promise<{ port: number; close(): Pro
 }
 
 /**
- * Resolves once process `pid` runs Node (a wrapper such as `unshare ... sh -c 'exec ...'` has exec'd it) and
+ * Resolves once process `pid` runs connprobe (a wrapper such as `unshare ... sh -c 'exec ...'` has exec'd it) and
  * catches `signal` (/proc's SigCgt mask), so that a test's signal is handled rather than killing a process still
  * starting on a busy machine. Bounded: rejects after 10 s.
  */
@@ -173,7 +173,10 @@ export async function signalHandled(pid: number, signal: 'SIGINT' | 'SIGTERM'): 
   const bit = 1n << BigInt(osConstants.signals[signal] - 1);
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const status = readlinkSync(`/proc/${pid}/exe`) === process.execPath ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+    // connprobe's own command line: between fork and exec, a child being spawned is a copy of this test process
+    // (Node, with the test runner's handlers), which a signal would kill once the handlers are reset for exec
+    const running = readlinkSync(`/proc/${pid}/exe`) === process.execPath && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(CLI);
+    const status = running ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
     const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status);
     if (caught && (BigInt(`0x${caught[1]}`) & bit) !== 0n) return;
     await new Promise((r) => setTimeout(r, 10));

@@ -36,6 +36,15 @@ export interface PlatformConstants {
   readonly SIZEOF_RLIMIT: number;
   /** glibc's struct tcp_info (<netinet/tcp.h>): what a C program passes as optlen; the kernel's is longer. */
   readonly SIZEOF_TCP_INFO: number;
+  readonly F_GETFD: number;
+  readonly F_SETFD: number;
+  readonly FD_CLOEXEC: number;
+  readonly SIG_SETMASK: number;
+  readonly CLOSE_RANGE_CLOEXEC: number;
+  /** glibc's struct sigaction (handler, a 1024-bit sigset_t, flags, restorer); all zero is SIG_DFL, nothing masked. */
+  readonly SIZEOF_SIGACTION: number;
+  /** glibc's sigset_t: 1024 bits, of which the kernel reads 64. */
+  readonly SIZEOF_SIGSET: number;
 }
 
 const LINUX_64: PlatformConstants = {
@@ -70,6 +79,13 @@ const LINUX_64: PlatformConstants = {
   SIZEOF_TIMEVAL: 16,
   SIZEOF_RLIMIT: 16,
   SIZEOF_TCP_INFO: 104,
+  F_GETFD: 1,
+  F_SETFD: 2,
+  FD_CLOEXEC: 1,
+  SIG_SETMASK: 2,
+  CLOSE_RANGE_CLOEXEC: 4,
+  SIZEOF_SIGACTION: 152,
+  SIZEOF_SIGSET: 128,
 };
 
 const TABLE: Readonly<Record<string, PlatformConstants>> = {

@@ -56,6 +56,9 @@ function prepareNow(fn: Buffer, argTypes: readonly ArgType[]): (args: (number | 
 
 const libc = ffi.DynamicLibrary();
 let strerror: ((errno: number) => string | null) | undefined;
+const sigaction = prepare('sigaction', ['int', 'pointer', 'pointer']);
+const sigprocmask = prepare('sigprocmask', ['int', 'pointer', 'pointer']);
+const execvp = prepare('execvp', ['pointer', 'pointer']);
 
 const symbols: LibcSymbols = {
   socket: prepare('socket', ['int', 'int', 'int']),
@@ -70,6 +73,18 @@ const symbols: LibcSymbols = {
   close: prepare('close', ['int']),
   // rare (the tracer caches it), and it returns a string: ffi-napi's own ForeignFunction reads it
   strerror: (errno) => (strerror ??= ffi.ForeignFunction(libc.get('strerror'), 'string', ['int']))(errno),
+  sigaction: (signal, action) => sigaction(signal, action, ref.NULL),
+  sigprocmask: (how, set) => sigprocmask(how, set, ref.NULL),
+  close_range: prepare('close_range', ['uint32', 'uint32', 'int']),
+  execvp(file, argv) {
+    // NUL-terminated copies, and a NULL-terminated array of pointers to them (zero-filled: its last slot is
+    // NULL); writePointer attaches each string to the array, and the call's slot holds the array until the next
+    // call, so nothing is collected while execvp reads them
+    const strings = argv.map((arg) => ref.allocCString(arg, 'utf8'));
+    const array = Buffer.alloc((strings.length + 1) * ref.sizeof.pointer);
+    strings.forEach((s, i) => ref.writePointer(array, i * ref.sizeof.pointer, s));
+    return execvp(ref.allocCString(file, 'utf8'), array);
+  },
 };
 
 /** errno as ffi-napi's ffi.errno() reads it (its _errno helper), prepared like the calls: nothing runs before it. */

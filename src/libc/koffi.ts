@@ -6,6 +6,10 @@ import { libcFromSymbols, type LibcSymbols } from './marshal';
  * last call left; libcFromSymbols calls it right after a call that failed.
  */
 const libc = koffi.load('libc.so.6');
+let sigaction: ReturnType<typeof libc.func> | undefined;
+let sigprocmask: ReturnType<typeof libc.func> | undefined;
+let closeRange: ReturnType<typeof libc.func> | undefined;
+let execvp: ReturnType<typeof libc.func> | undefined;
 
 const symbols: LibcSymbols = {
   socket: libc.func('int socket(int domain, int type, int protocol)'),
@@ -19,6 +23,13 @@ const symbols: LibcSymbols = {
   getrlimit: libc.func('int getrlimit(int resource, void *limits)'),
   close: libc.func('int close(int fd)'),
   strerror: libc.func('const char *strerror(int errnum)'),
+  // bound on first use: only a run with a command after `--` makes these calls
+  sigaction: (signal, action) => (sigaction ??= libc.func('int sigaction(int sig, const void *act, void *oldact)'))(signal, action, null),
+  sigprocmask: (how, set) => (sigprocmask ??= libc.func('int sigprocmask(int how, const void *set, void *oldset)'))(how, set, null),
+  close_range: (first, last, flags) =>
+    (closeRange ??= libc.func('int close_range(unsigned int first, unsigned int last, int flags)'))(first, last, flags),
+  // koffi passes a JS array for `const char **` as a C array of C strings, alive for the call; null ends it
+  execvp: (file, argv) => (execvp ??= libc.func('int execvp(const char *file, const char **argv)'))(file, [...argv, null]),
 };
 
 export const koffiLibc = libcFromSymbols('koffi', symbols, () => koffi.errno());

@@ -64,4 +64,15 @@ export interface Libc {
   getrlimit(resource: number): LimitResult;
   close(fd: number): SysResult;
   strerror(errno: number): string;
+  /** sigaction(signal, {SIG_DFL, empty mask, no flags}, NULL): the disposition a freshly started program has. */
+  sigactionDefault(signal: number): SysResult;
+  /** sigprocmask(SIG_SETMASK, {}, NULL): no signal blocked. */
+  sigprocmaskUnblockAll(): SysResult;
+  /** close_range(first, last, flags) (glibc 2.34+; without it, -1 ENOSYS). */
+  closeRange(first: number, last: number, flags: number): SysResult;
+  /**
+   * execvp(file, argv): replaces the process, so it returns only on failure (-1 and errno). Every string is
+   * passed as a NUL-terminated C string and argv as a NULL-terminated array: none may contain a NUL itself.
+   */
+  execvp(file: string, argv: readonly string[]): SysResult;
 }

@@ -1,4 +1,5 @@
 import type { Endpoint } from '../net/endpoint';
+import { constants } from 'node:os';
 import { C } from './constants';
 import type { Libc } from './libc';
 import { decodeSockaddr, encodeSockaddrInto } from './sockaddr';
@@ -20,7 +21,17 @@ export interface LibcSymbols {
   getrlimit(resource: number, limits: Buffer): number;
   close(fd: number): number;
   strerror(errno: number): string | null;
+  /** sigaction(signal, action, NULL). */
+  sigaction(signal: number, action: Buffer): number;
+  /** sigprocmask(how, set, NULL). */
+  sigprocmask(how: number, set: Buffer): number;
+  /** Throws if libc has no such symbol (glibc before 2.34). */
+  close_range(first: number, last: number, flags: number): number;
+  /** execvp(file, argv + NULL): the backend makes the C strings and the array, alive for the call. */
+  execvp(file: string, argv: readonly string[]): number;
 }
+
+const ENOSYS = constants.errno.ENOSYS;
 
 /**
  * A Libc over a backend's symbols. `errno` must read the calling thread's errno as the very next foreign call:
@@ -93,5 +104,21 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
     },
     close: (fd) => result(lib.close(fd)),
     strerror: (n) => lib.strerror(n) ?? `Unknown error ${n}`,
+    // all zero: SIG_DFL, an empty sa_mask, no sa_flags
+    sigactionDefault: (signal) => result(lib.sigaction(signal, Buffer.alloc(C.SIZEOF_SIGACTION))),
+    sigprocmaskUnblockAll: () => result(lib.sigprocmask(C.SIG_SETMASK, Buffer.alloc(C.SIZEOF_SIGSET))),
+    closeRange(first, last, flags) {
+      let ret: number;
+      try {
+        ret = lib.close_range(first, last, flags);
+      } catch {
+        return { ret: -1, errno: ENOSYS }; // an older glibc: the symbol is missing, as the syscall would be
+      }
+      return result(ret);
+    },
+    execvp(file, argv) {
+      if ([file, ...argv].some((s) => s.includes('\0'))) throw new RangeError('execvp: a C string cannot contain NUL');
+      return result(lib.execvp(file, argv));
+    },
   };
 }

@@ -98,6 +98,19 @@ export class ExitCodeTally {
   }
 
   /**
+   * When the code is not 0, what the first unmet target got, and how many of several were unmet:
+   * `127.0.0.1:5432 refused`, `db:5432 timed out (2 of 3 targets unmet)`.
+   */
+  failureSummary(): string | undefined {
+    const first = this.firstUnmet;
+    if (this.code() === 0 || !first) return undefined;
+    const kind = first.verdict?.kind;
+    const got = first.sequence ? `answered ${first.sequence.join(',') || 'no connect()'}` : kind === 'timeout' ? 'timed out' : (kind ?? 'unfinished');
+    const many = this.targets < 2 ? '' : this.expectation.any ? ` (none of ${this.targets} targets met it)` : ` (${this.unmet} of ${this.targets} targets unmet)`;
+    return `${first.label} ${got}${many}`;
+  }
+
+  /**
    * When the code is 8, one line on what was expected and what was seen: the first unmet target's, and how many
    * of several were unmet. `expected refused, got connected (127.0.0.1:6379)`.
    */

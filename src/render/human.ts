@@ -175,7 +175,7 @@ function formatInterrupted(address: AddressResult, palette: Palette): string {
  */
 export function traceSink(out: Output, mode: Mode, explainCalls: boolean): Sink {
   const { palette } = out;
-  const write = (line: string) => out.write(`${line}\n`);
+  const write = (line: string, agoUs?: number) => out.write(`${line}\n`, agoUs);
   const records: CallRecord[] = []; // the current socket's calls, which explanations read
   // loaded only for --explain: start-up pays for what a run uses
   const explainer = explainCalls ? (require('../probe/explain') as typeof import('../probe/explain')) : undefined;
@@ -188,11 +188,11 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean): Sink 
     onEvent(event: ProbeEvent) {
       switch (event.type) {
         case 'resolution':
-          write(formatResolution(event.resolution, palette));
+          write(formatResolution(event.resolution, palette), event.resolution.durationUs);
           break;
         case 'call':
           if (explainer) records.push(event.record);
-          write(formatRecordLine(event.record, palette));
+          write(formatRecordLine(event.record, palette), event.record.durationUs);
           if (explainer) write(palette.dim(`    # ${explainer.explain(records, records.length - 1)}`));
           break;
         case 'attempt':

@@ -35,8 +35,11 @@ export interface Sink {
 
 /** Where a sink writes. */
 export interface Output {
-  /** Result text to stdout (a no-op with --quiet, or once stdout is gone). */
-  readonly write: (text: string) => void;
+  /**
+   * Result text to stdout (a no-op with --quiet, or once stdout is gone). `agoUs`: the text is about a call that
+   * started that long ago (--timestamps shows when it started).
+   */
+  readonly write: (text: string, agoUs?: number) => void;
   /** A line to stderr: what a C program would say there (classic), never results. */
   readonly writeError: (line: string) => void;
   readonly palette: Palette;

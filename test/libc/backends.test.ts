@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { constants as osConstants } from 'node:os';
 import { describe, it } from 'node:test';
 import { probe, type Mode } from '../../src/index';
 import type { CallRecord } from '../../src/probe/record';
@@ -63,4 +64,33 @@ describe('ffi-napi and koffi produce identical call records', () => {
       });
     }
   }
+});
+
+/**
+ * The calls a command after `--` needs, where they can fail without changing this process (a failed execvp
+ * returns; SIGKILL's disposition cannot be changed): the same answers through both FFIs.
+ */
+describe('ffi-napi and koffi answer the exec calls alike', () => {
+  const { loadLibc } = require('../../src/libc/load') as typeof import('../../src/libc/load');
+  const both = [loadLibc('ffi-napi'), loadLibc('koffi')];
+  const errnoName = (errno: number) => Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0];
+  const answers = (call: (libc: (typeof both)[number]) => { ret: number; errno: number }) =>
+    both.map((libc) => {
+      const { ret, errno } = call(libc);
+      return `${ret} ${errnoName(errno) ?? errno}`;
+    });
+
+  it('execvp of a command on no PATH directory: -1 ENOENT; of a directory: -1 EACCES', () => {
+    assert.deepEqual(answers((libc) => libc.execvp('connprobe-no-such-command', ['connprobe-no-such-command', '--', 'x'])), ['-1 ENOENT', '-1 ENOENT']);
+    assert.deepEqual(answers((libc) => libc.execvp('/', ['/'])), ['-1 EACCES', '-1 EACCES']);
+  });
+
+  it('sigaction on SIGKILL: -1 EINVAL; close_range with first above last: -1 EINVAL', () => {
+    assert.deepEqual(answers((libc) => libc.sigactionDefault(osConstants.signals.SIGKILL)), ['-1 EINVAL', '-1 EINVAL']);
+    assert.deepEqual(answers((libc) => libc.closeRange(10, 3, 0)), ['-1 EINVAL', '-1 EINVAL']);
+  });
+
+  it('a NUL inside a word is refused before any call', () => {
+    for (const libc of both) assert.throws(() => libc.execvp('echo', ['echo', 'a\0b']), RangeError);
+  });
 });
