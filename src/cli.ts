@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UnsupportedPlatformError } from './libc/constants';
-import { BACKENDS, type BackendName } from './libc/load';
+import { backendFromEnv, BackendUnavailableError, BACKENDS, type BackendName } from './libc/load';
 import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
@@ -64,7 +64,22 @@ interface CliOptions {
   expectSequence?: string;
   any?: boolean;
   color?: boolean;
-  ffi: BackendName;
+  ffi?: BackendName;
+}
+
+/** package.json's version, found upwards from this file: dist/src/cli.js, or the bundle dist/connprobe.js. */
+function packageVersion(): string {
+  const { dirname, join } = require('node:path') as typeof import('node:path');
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  for (let dir = __dirname, up = 0; up < 4; dir = dirname(dir), up++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'connprobe' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: look one level up
+    }
+  }
+  return 'unknown';
 }
 
 function buildProgram(): Command {
@@ -95,11 +110,11 @@ function buildProgram(): Command {
     .option('--ndjson', 'same as --format ndjson: one JSON event per line, streamed')
     .option('-q, --quiet', 'print nothing: the exit code is the answer')
     .addOption(
-      new Option('--ffi <backend>', 'how libc is called: ffi-napi, or koffi (faster start-up and calls)')
-        .choices(BACKENDS)
-        .default('ffi-napi')
-        .env('CONNPROBE_FFI'),
+      // no commander default or env: an unset --ffi and CONNPROBE_FFI mean no request, and so the fallback
+      new Option('--ffi <backend>', 'how libc is called, or CONNPROBE_FFI; koffi starts and calls faster (default: ffi-napi where it loads, else koffi)')
+        .choices(BACKENDS),
     )
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .option('--color', 'force colour (default: only on a terminal, never with NO_COLOR; FORCE_COLOR forces it)')
     .option('--no-color', 'never colour')
     .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_TABLE}\n`)
@@ -158,7 +173,7 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       concurrency: whole(o.concurrency, '--concurrency', 1, 65_536),
       synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
       family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
-      backend: o.ffi,
+      backend: o.ffi ?? backendFromEnv(),
       format: (formats[0] || undefined) as Format | undefined,
       explain: o.explain,
       expect: parseExpect(o.expect),
@@ -235,6 +250,7 @@ async function runWired(options: Options, quiet: boolean, colour: boolean): Prom
         if (stdout.failedWith === undefined) process.stdout.write(text);
       },
       writeError: (line) => process.stderr.write(`${line}\n`),
+      notice: progressOn ? (line) => process.stderr.write(`connprobe: ${line}\n`) : undefined,
       palette: colour ? palettes.colourPalette() : palettes.PLAIN,
       progress: progressOn ? (line) => process.stderr.write(line === null ? '\r\x1b[K' : `\r\x1b[K${line}`) : undefined,
       signal: controller.signal,
@@ -262,7 +278,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return await runWired(toOptions(program.args, options), Boolean(options.quiet), useColour(options.color));
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
-    if (error instanceof UnsupportedPlatformError) {
+    if (error instanceof UnsupportedPlatformError || error instanceof BackendUnavailableError) {
       return fail(error.message, EXIT_CODES['local-error']);
     }
     throw error;

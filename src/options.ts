@@ -59,7 +59,8 @@ export interface Options {
   readonly concurrency: number;
   readonly synRetries: number | null;
   readonly family: Family | null;
-  readonly backend: BackendName;
+  /** The backend asked for; undefined: ffi-napi where it loads, else koffi (see loadBackend). */
+  readonly backend: BackendName | undefined;
   readonly format: Format;
   readonly explain: boolean;
   readonly expectation: Expectation;
@@ -73,7 +74,6 @@ export const DEFAULTS = {
   timeoutMs: 2000,
   intervalMs: { fresh: 1000, wait: 250 },
   concurrency: 512,
-  backend: 'ffi-napi',
   format: 'human',
 } as const;
 
@@ -198,7 +198,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     concurrency: input.concurrency ?? DEFAULTS.concurrency,
     synRetries: input.synRetries ?? null,
     family: input.family ?? null,
-    backend: input.backend ?? DEFAULTS.backend,
+    backend: input.backend,
     format,
     explain: input.explain ?? false,
     expectation: {

@@ -8,7 +8,7 @@ import { after, before } from 'node:test';
  * The FFI backend the kernel-facing tests run on: `npm test` runs every test file once per backend, with
  * CONNPROBE_FFI set (the CLI reads it as the default of --ffi; API tests pass it as `backend`).
  */
-export const BACKEND = (process.env.CONNPROBE_FFI ?? 'ffi-napi') as 'ffi-napi' | 'koffi';
+export const BACKEND = (process.env.CONNPROBE_FFI || 'ffi-napi') as 'ffi-napi' | 'koffi';
 
 /** The repository root (tests run from dist/test/). */
 export const ROOT = resolve(__dirname, '..', '..');
