@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -35,6 +36,12 @@ export function runCommand(file: string, args: readonly string[], env: NodeJS.Pr
 
 export function runCli(args: readonly string[]): Promise<RunResult> {
   return runCommand(process.execPath, [CLI, ...args]);
+}
+
+/** The backend a `--json` run on a closed port says it ran, once the run is seen to be refused (exit 1). */
+export function backendOfRefusedRun(r: RunResult): string {
+  assert.equal(r.code, 1, r.stderr);
+  return (JSON.parse(r.stdout) as { backend: string }).backend;
 }
 
 /** A loopback listener that accepts and holds connections; close() stops it and drops them. */
