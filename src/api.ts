@@ -14,6 +14,7 @@ interface CommonOptions {
   readonly synRetries?: number;
   /** Resolve names to this family only. */
   readonly family?: Family;
+  /** The FFI to call libc through; by default ffi-napi where it loads, else koffi. Named: that one or BackendUnavailableError. */
   readonly backend?: BackendName;
   /** Aborting stops the probe between calls; every socket is still closed, and unsettled targets say so. */
   readonly signal?: AbortSignal;

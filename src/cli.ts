@@ -67,19 +67,9 @@ interface CliOptions {
   ffi?: BackendName;
 }
 
-/** package.json's version, found upwards from this file: dist/src/cli.js, or the bundle dist/connprobe.js. */
+/** package.json's version; from dist/src/cli.js, two levels up (esbuild inlines it in the bundle, as json.ts's). */
 function packageVersion(): string {
-  const { dirname, join } = require('node:path') as typeof import('node:path');
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
-  for (let dir = __dirname, up = 0; up < 4; dir = dirname(dir), up++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'connprobe' && pkg.version) return pkg.version;
-    } catch {
-      // no package.json here: look one level up
-    }
-  }
-  return 'unknown';
+  return (require('../../package.json') as { version: string }).version;
 }
 
 function buildProgram(): Command {

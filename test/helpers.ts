@@ -7,7 +7,8 @@ import { after, before } from 'node:test';
 
 /**
  * The FFI backend the kernel-facing tests run on: `npm test` runs every test file once per backend, with
- * CONNPROBE_FFI set (the CLI reads it as the default of --ffi; API tests pass it as `backend`).
+ * CONNPROBE_FFI set (the CLI takes it as a request, so a backend that cannot load fails the run instead of being
+ * swapped; API tests pass it as `backend`).
  */
 export const BACKEND = (process.env.CONNPROBE_FFI || 'ffi-napi') as 'ffi-napi' | 'koffi';
 
