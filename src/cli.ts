@@ -67,10 +67,11 @@ interface CliOptions {
   ffi?: BackendName;
 }
 
-/** package.json's version; from dist/src/cli.js, two levels up (esbuild inlines it in the bundle, as json.ts's). */
-function packageVersion(): string {
-  return (require('../../package.json') as { version: string }).version;
-}
+/**
+ * package.json's version, two levels up from dist/src/cli.js (esbuild inlines it in the bundle, as json.ts's).
+ * Read when the module loads: every run builds the program with it, and a full fd table later could not open it.
+ */
+const VERSION = (require('../../package.json') as { version: string }).version;
 
 function buildProgram(): Command {
   return new Command()
@@ -104,7 +105,7 @@ function buildProgram(): Command {
       new Option('--ffi <backend>', 'how libc is called, or CONNPROBE_FFI; koffi starts and calls faster (default: ffi-napi where it loads, else koffi)')
         .choices(BACKENDS),
     )
-    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .option('--color', 'force colour (default: only on a terminal, never with NO_COLOR; FORCE_COLOR forces it)')
     .option('--no-color', 'never colour')
     .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_TABLE}\n`)

@@ -150,6 +150,15 @@ describe('the packed package, installed into an empty project', { skip: SKIP }, 
     });
   });
 
+  it('with install scripts blocked (npm install --ignore-scripts), both backends still load', async () => {
+    const blocked = project(scratch, 'blocked');
+    await ok(blocked, `npm install --ignore-scripts "${tarball}"`);
+    for (const backend of ['ffi-napi', 'koffi']) {
+      const port = await closedPort();
+      assert.equal(backendOfRefusedRun(await sh(blocked, `node_modules/.bin/connprobe --ffi ${backend} --json 127.0.0.1 ${port}`)), backend);
+    }
+  });
+
   describe('without the optional ffi-napi (npm install --omit=optional)', () => {
     let lean = '';
     before(async () => {
