@@ -23,8 +23,7 @@ function skipReason(): string | false {
   }
   return false;
 }
-const SKIP = skipReason();
-if (SKIP) process.stdout.write(`# install tests skipped: ${SKIP}\n`);
+const SKIP = skipReason(); // node:test prints it with the skipped suite
 
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 /** The environment of every command here: no backend requested unless a test asks. */
