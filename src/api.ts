@@ -18,6 +18,7 @@ interface CommonOptions {
   readonly family?: Family;
   /** bind() to `ADDR`, `ADDR:PORT` or `[IPV6]:PORT` before connect(), as --source does. */
   readonly source?: string;
+  /** The FFI to call libc through; by default ffi-napi where it loads, else koffi. Named: that one or BackendUnavailableError. */
   readonly backend?: BackendName;
   /** Aborting stops the probe between calls; every socket is still closed, and unsettled targets say so. */
   readonly signal?: AbortSignal;

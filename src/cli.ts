@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isatty } from 'node:tty';
 import { checkCommand, COMMAND_NOT_FOUND, COMMAND_NOT_RUN, execCommand, splitCommand, stdioFlags, writeAllSync } from './command';
 import { UnsupportedPlatformError } from './libc/constants';
-import { BACKENDS, loadLibc, type BackendName } from './libc/load';
+import { backendFromEnv, BackendUnavailableError, BACKENDS, loadBackend, type BackendName } from './libc/load';
 import { FORMATS, MODES, resolveOptions, VERDICTS, type Format, type Mode, type Options, type OptionsInput } from './options';
 import { EXPECTATION_NOT_MET } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
@@ -123,11 +123,17 @@ interface CliOptions {
   expectSequence?: string;
   any?: boolean;
   color?: boolean;
-  ffi: BackendName;
+  ffi?: BackendName;
   targetsFile?: string;
   open?: boolean;
   timestamps?: boolean;
 }
+
+/**
+ * package.json's version, two levels up from dist/src/cli.js (esbuild inlines it in the bundle, as json.ts's).
+ * Read when the module loads: every run builds the program with it, and a full fd table later could not open it.
+ */
+const VERSION = (require('../../package.json') as { version: string }).version;
 
 function buildProgram(): Command {
   return new Command()
@@ -164,11 +170,11 @@ function buildProgram(): Command {
     .option('-q, --quiet', 'print no results: the exit code is the answer')
     .option('--timestamps', 'start each line with the wall-clock time, HH:MM:SS.uuuuuu as strace -tt (human format)')
     .addOption(
-      new Option('--ffi <backend>', 'how libc is called: ffi-napi, or koffi (faster start-up and calls); also CONNPROBE_FFI (default: ffi-napi)')
-        .choices(BACKENDS)
-        .default('ffi-napi')
-        .env('CONNPROBE_FFI'),
+      // no commander default or env: an unset --ffi and CONNPROBE_FFI mean no request, and so the fallback
+      new Option('--ffi <backend>', 'how libc is called, or CONNPROBE_FFI; koffi starts and calls faster (default: ffi-napi where it loads, else koffi)')
+        .choices(BACKENDS),
     )
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .option('--color', 'force colour (default: only on a terminal, never with NO_COLOR; FORCE_COLOR forces it)')
     .option('--no-color', 'never colour')
     .helpOption('-h, --help', 'show this help')
@@ -253,7 +259,7 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
       family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
       source: o.source === undefined ? undefined : parseSource(o.source),
-      backend: o.ffi,
+      backend: o.ffi ?? backendFromEnv(),
       format: (formats[0] || undefined) as Format | undefined,
       explain: o.explain,
       tcpInfo: o.tcpInfo,
@@ -336,6 +342,7 @@ async function runWired(options: Options, quiet: boolean, colour: boolean, onFai
         if (stdout.failedWith === undefined) print.result(text);
       },
       writeError: (line) => print.error(`${line}\n`),
+      notice: progressOn ? (line) => print.error(`connprobe: ${line}\n`) : undefined,
       palette: colour ? palettes.colourPalette() : palettes.PLAIN,
       progress: progressOn ? (line) => print.error(line === null ? '\r\x1b[K' : `\r\x1b[K${line}`) : undefined,
       signal: controller.signal,
@@ -376,11 +383,11 @@ export async function runCli(argv: readonly string[], command?: readonly string[
     if (!command) return code;
     // said even with --quiet: a service that silently never starts is the worst way for a container to fail
     if (code !== 0) return fail(`not running ${command[0]}: ${why || `exit ${code}`}`, code);
-    const failure = execCommand(loadLibc(resolved.backend), command, stdio); // returns only if exec failed
+    const failure = execCommand(loadBackend(resolved.backend).libc, command, stdio); // returns only if exec failed
     return fail(failure.message, failure.code);
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
-    if (error instanceof UnsupportedPlatformError) {
+    if (error instanceof UnsupportedPlatformError || error instanceof BackendUnavailableError) {
       return fail(error.message, EXIT_CODES['local-error']);
     }
     throw error;

@@ -15,3 +15,4 @@ export { UsageError } from './usage';
 export type { Resolution } from './target/resolve';
 export type { Endpoint } from './net/endpoint';
 export { formatAddress, type IpAddress } from './net/address';
+export { BackendUnavailableError, type BackendName } from './libc/load';

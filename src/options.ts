@@ -79,7 +79,8 @@ export interface Options {
   /** Names resolve to this family only: -4 / -6, or the family of --source. */
   readonly family: Family | null;
   readonly source: Endpoint | null;
-  readonly backend: BackendName;
+  /** The backend asked for; undefined: ffi-napi where it loads, else koffi (see loadBackend). */
+  readonly backend: BackendName | undefined;
   readonly format: Format;
   readonly explain: boolean;
   /** getsockopt(TCP_INFO) before close() after an attempt that connected or timed out: --tcp-info or --explain. */
@@ -97,7 +98,6 @@ export const DEFAULTS = {
   timeoutMs: 2000,
   intervalMs: { fresh: 1000, wait: 250 },
   concurrency: 512,
-  backend: 'ffi-napi',
   format: 'human',
 } as const;
 
@@ -281,7 +281,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     synRetries: input.synRetries ?? null,
     family: family ?? null,
     source: input.source ?? null,
-    backend: input.backend ?? DEFAULTS.backend,
+    backend: input.backend,
     format,
     explain: input.explain ?? false,
     tcpInfo: input.tcpInfo === true || (input.explain === true && format !== 'classic'),

@@ -1,4 +1,4 @@
-import { loadLibc } from './libc/load';
+import { loadBackend } from './libc/load';
 import type { Options } from './options';
 import { ExitCodeTally, EXPECTATION_NOT_MET, targetMeets } from './probe/expectation';
 import { runProbe } from './probe/run';
@@ -8,6 +8,8 @@ import type { Output, Sink } from './render/sink';
 /** Where a CLI run's output goes, and how the process will end. */
 export interface RunIo extends Output {
   readonly quiet: boolean;
+  /** Says on stderr why the default backend was not used; undefined where that would not be seen (no terminal). */
+  readonly notice?: (line: string) => void;
   readonly signal: AbortSignal;
   /** The code the process will really exit with, given the run's own (a signal or a closed stdout changes it). */
   readonly finalExitCode: (code: number) => number;
@@ -42,7 +44,8 @@ function sinkFor(options: Options, runIo: RunIo): Sink {
 /** Runs the probes, feeds the chosen format's sink, and returns the exit code (before signals: the caller's). */
 export async function run(options: Options, io: RunIo): Promise<number> {
   const sink = sinkFor(options, io);
-  const libc = loadLibc(options.backend);
+  const { libc, fallbackReason } = loadBackend(options.backend);
+  if (fallbackReason !== undefined && !io.quiet) io.notice?.(fallbackReason);
   const tally = new ExitCodeTally(options.expectation);
   sink.start({ options, backend: libc.backend, startedAt: new Date() });
   const summary = await runProbe(

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
@@ -7,9 +8,10 @@ import { after, before } from 'node:test';
 
 /**
  * The FFI backend the kernel-facing tests run on: `npm test` runs every test file once per backend, with
- * CONNPROBE_FFI set (the CLI reads it as the default of --ffi; API tests pass it as `backend`).
+ * CONNPROBE_FFI set (the CLI takes it as a request, so a backend that cannot load fails the run instead of being
+ * swapped; API tests pass it as `backend`).
  */
-export const BACKEND = (process.env.CONNPROBE_FFI ?? 'ffi-napi') as 'ffi-napi' | 'koffi';
+export const BACKEND = (process.env.CONNPROBE_FFI || 'ffi-napi') as 'ffi-napi' | 'koffi';
 
 /** The repository root (tests run from dist/test/). */
 export const ROOT = resolve(__dirname, '..', '..');
@@ -36,6 +38,12 @@ export function runCommand(file: string, args: readonly string[], env: NodeJS.Pr
 
 export function runCli(args: readonly string[]): Promise<RunResult> {
   return runCommand(process.execPath, [CLI, ...args]);
+}
+
+/** The backend a `--json` run on a closed port says it ran, once the run is seen to be refused (exit 1). */
+export function backendOfRefusedRun(r: RunResult): string {
+  assert.equal(r.code, 1, r.stderr);
+  return (JSON.parse(r.stdout) as { backend: string }).backend;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Libc } from '../libc/libc';
-import { loadLibc } from '../libc/load';
+import { loadBackend } from '../libc/load';
 import type { Options } from '../options';
 import { runEngine, type EngineSummary } from './engine';
 import { acceptsVerdict } from './expectation';
@@ -57,7 +57,7 @@ function admitting(targets: Iterable<TargetSpec>, onAdmit: RunHooks['onAdmit']):
 }
 
 /** Runs the probes the options describe, through the one engine; events go to the hooks as they happen. */
-export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = loadLibc(options.backend)): Promise<RunSummary> {
+export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = loadBackend(options.backend).libc): Promise<RunSummary> {
   const origin = performance.now();
   const started = Date.now();
   const accepts = (kind: VerdictKind) => acceptsVerdict(options.expectation, kind);

@@ -71,8 +71,8 @@ describe('ffi-napi and koffi produce identical call records', () => {
  * returns; SIGKILL's disposition cannot be changed): the same answers through both FFIs.
  */
 describe('ffi-napi and koffi answer the exec calls alike', () => {
-  const { loadLibc } = require('../../src/libc/load') as typeof import('../../src/libc/load');
-  const both = [loadLibc('ffi-napi'), loadLibc('koffi')];
+  const { loadBackend } = require('../../src/libc/load') as typeof import('../../src/libc/load');
+  const both = [loadBackend('ffi-napi').libc, loadBackend('koffi').libc];
   const errnoName = (errno: number) => Object.entries(osConstants.errno).find(([, n]) => n === errno)?.[0];
   const answers = (call: (libc: (typeof both)[number]) => { ret: number; errno: number }) =>
     both.map((libc) => {
