@@ -129,9 +129,9 @@ describe('execCommand, through the libc module', () => {
   it(`marks an fd opened without O_CLOEXEC close-on-exec (${BACKEND})`, async () => {
     // a socket() through libc, as every probe makes (no SOCK_CLOEXEC), still open at exec
     const script = `
-      const { loadLibc } = require(${JSON.stringify(join(ROOT, 'dist/src/libc/load.js'))});
+      const { loadBackend } = require(${JSON.stringify(join(ROOT, 'dist/src/libc/load.js'))});
       const { execCommand, stdioFlags } = require(${JSON.stringify(join(ROOT, 'dist/src/command.js'))});
-      const libc = loadLibc(${JSON.stringify(BACKEND)});
+      const { libc } = loadBackend(${JSON.stringify(BACKEND)});
       const fd = libc.socket(2, 1, 0).ret;
       process.stderr.write(fd + '\\n');
       const failure = execCommand(libc, ['ls', '/proc/self/fd'], stdioFlags());
