@@ -36,8 +36,11 @@ export interface EngineOptions {
   readonly concurrency: number;
   /** One address at a time, in order, so that a trace of one target reads top to bottom. */
   readonly sequential: boolean;
-  /** A self-connect (no listener; the kernel picked the target port as source port) is tried once more. */
-  readonly retrySelfConnect: boolean;
+  /**
+   * A self-connect (no listener; the kernel picked the target port as source port), or a TCP connect() that said
+   * EAGAIN (no room for another connection just then: a passing squeeze in a big sweep), is tried once more.
+   */
+  readonly retryOnce: boolean;
   /** The longest a poll() may block, so that a live display gets its turns; null: until the nearest deadline. */
   readonly maxPollMs: number | null;
   /** Keep every record and attempt in the address results (a JSON document needs them; a stream does not). */
@@ -95,7 +98,7 @@ class Job implements PolicyProgress {
   attemptsMade = 0;
   finalAttemptMade = false;
   stableSince: number | null = null;
-  selfConnectRetried = false;
+  retried = false;
   readyAt = 0;
   inFlight: Attempt | null = null;
   verdict: Verdict | null = null;
@@ -206,7 +209,10 @@ class Engine {
       if (this.aborted) break;
       if (this.parked.size > 0) {
         this.pollParked();
+        // a signal taken by another of the process's threads does not interrupt poll(): its handler runs now,
+        // before any wait that ran out is called a timeout (it was an interruption)
         await yieldToEventLoop();
+        if (!this.aborted) this.expireParked();
         continue;
       }
       const wakeAt = this.nextStart();
@@ -393,7 +399,7 @@ class Engine {
     return 'finished';
   }
 
-  /** One poll() over every parked attempt, up to the nearest deadline or start; then whatever it reported is finished. */
+  /** One poll() over every parked attempt, up to the nearest deadline or start; whatever it reported is finished. */
   private pollParked(): void {
     const fds = [...this.parked.keys()];
     const owner = fds.length === 1 ? this.parked.get(fds[0])! : null; // a poll for one attempt is that attempt's call
@@ -418,6 +424,10 @@ class Engine {
         this.endAttempt(attempt);
       }
     }
+  }
+
+  /** Finishes the parked attempts whose wait has run out. */
+  private expireParked(): void {
     // poll() rounds its timeout up; a deadline within a millisecond of now has been waited for
     const expired = Date.now() + 1;
     for (const attempt of [...this.parked.values()]) {
@@ -452,11 +462,11 @@ class Engine {
     const result: AttemptResult = { attempt: attempt.number, verdict, handshakeMs: answered ? attempt.answeredAtMs! - attempt.connectStartMs : null };
     this.o.onEvent({ type: 'attempt', target: job.target.index, peer: job.peer, attempt: result });
     job.lastAnswer = verdict;
-    if (verdict.kind === 'self-connect' && this.o.retrySelfConnect && !job.selfConnectRetried) {
-      job.selfConnectRetried = true; // once, on a fresh socket, under the same attempt number
+    if (this.o.retryOnce && !job.retried && worthRetrying(verdict)) {
+      job.retried = true; // once, on a fresh socket, under the same attempt number
       return this.schedule(job, Date.now());
     }
-    job.selfConnectRetried = false;
+    job.retried = false;
     job.attemptsMade++;
     (job.stats ??= new StatsAccumulator()).add(result);
     if (this.o.keepRecords) job.attempts.push(result);
@@ -587,6 +597,10 @@ class Engine {
 }
 
 const ok = (result: SysResult) => result.ret !== -1;
+
+/** A verdict that says more about this instant than about the peer (see EngineOptions.retryOnce). */
+const worthRetrying = (verdict: Verdict) =>
+  verdict.kind === 'self-connect' || (verdict.kind === 'local-error' && verdict.failedCall === 'connect' && verdict.errnoName === 'EAGAIN');
 
 /** Inserts into a list kept sorted by key, after any equal keys (first come, first served). */
 function insertBy<T>(list: T[], item: T, key: (item: T) => number): void {

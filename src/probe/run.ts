@@ -74,8 +74,9 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
     source: options.source,
     concurrency: options.scan ? options.concurrency : 1,
     sequential: !options.scan,
-    // a single repeat, poll or blocking probe shows a self-connect as it is; many targets and retries look past it
-    retrySelfConnect: options.scan || options.mode === 'fresh',
+    // a single repeat, poll or blocking probe shows a self-connect or EAGAIN as it is; many targets and retries look
+    // past a passing one
+    retryOnce: options.scan || options.mode === 'fresh',
     maxPollMs: hooks.maxPollMs ?? (options.scan ? 250 : null),
     keepRecords: hooks.keepRecords,
     emitCalls: hooks.emitCalls,
