@@ -106,7 +106,11 @@ interface Shape {
   readonly scan: boolean;
   readonly wait: boolean;
   readonly format: Format;
+  /** Every target is a unix socket: TCP's options have nothing to act on (in a mixed run they skip unix sockets). */
+  readonly unixOnly: boolean;
 }
+
+const NOT_TCP = 'every target is a unix socket, and it is TCP';
 
 /**
  * The option x mode table: for each option that acts only in some ways of probing, why it would do nothing in
@@ -123,8 +127,11 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
     s.mode === 'fresh' && !s.scan ? undefined : `only ${spell('mode')} fresh makes a set number of attempts`,
   intervalMs: (s, spell) =>
     s.wait || (s.mode === 'fresh' && !s.scan) ? undefined : `only ${spell('mode')} fresh and ${spell('waitMs')} make several attempts`,
+  synRetries: (s) => (s.unixOnly ? `${NOT_TCP}'s (TCP_SYNCNT)` : undefined),
   tcpInfo: (s, spell) =>
-    s.format === 'classic'
+    s.unixOnly
+      ? `${NOT_TCP}'s (TCP_INFO)`
+      : s.format === 'classic'
       ? `${spell('format')} classic prints what the seed program prints, and it reads no TCP_INFO`
       : s.scan && s.format === 'human'
         ? `one line per target shows no calls; ${spell('format')} json or ndjson shows them`
@@ -192,7 +199,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
   if (input.expectSequence && (scan || (mode !== 'repeat' && mode !== 'blocking'))) {
     throw new UsageError(`${spell('expectSequence')} checks the connect() calls of repeat or blocking mode, on one target`);
   }
-  const shape: Shape = { mode, scan, wait, format };
+  const shape: Shape = { mode, scan, wait, format, unixOnly: input.targets.every((t) => t.port === null) };
   for (const [name, reason] of Object.entries(DOES_NOTHING) as [OptionName, NonNullable<(typeof DOES_NOTHING)[OptionName]>][]) {
     const why = input[name] === undefined ? undefined : reason(shape, spell);
     if (why) throw new UsageError(`${spell(name)} does nothing here: ${why}`);

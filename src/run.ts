@@ -28,7 +28,7 @@ function sinkFor(options: Options, io: RunIo): Sink {
     case 'human':
       return options.scan
         ? (require('./render/lines') as typeof import('./render/lines')).linesSink(io, options.targets, options.waitMs !== null)
-        : (require('./render/human') as typeof import('./render/human')).traceSink(io, options.mode, options.explain);
+        : (require('./render/human') as typeof import('./render/human')).traceSink(io, options.mode, options.explain, options.targets[0].port === null);
   }
 }
 

@@ -23,7 +23,7 @@ export interface CallResult {
 
 export interface SocketCall {
   readonly call: 'socket';
-  readonly family: 'AF_INET' | 'AF_INET6';
+  readonly family: 'AF_INET' | 'AF_INET6' | 'AF_UNIX';
   /** e.g. `SOCK_STREAM` or `SOCK_STREAM|SOCK_NONBLOCK` */
   readonly type: string;
   readonly protocol: number;

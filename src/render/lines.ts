@@ -1,4 +1,4 @@
-import { formatAddress } from '../net/address';
+import { formatEndpointHost, formatHostPort } from '../net/endpoint';
 import type { AddressResult, TargetResult } from '../probe/result';
 import type { VerdictKind } from '../probe/verdict';
 import type { TargetSpec } from '../target/parse';
@@ -19,13 +19,13 @@ const LABELS: Readonly<Record<VerdictKind, string>> = {
 export const LIST_REFUSED_UP_TO = 64;
 
 const attempts = (n: number) => (n === 1 ? '1 attempt' : `${n} attempts`);
-const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+const hostPort = formatHostPort;
 
 /** An address that did not decide the target: its verdict, or for an abandoned one the last answer it was told. */
 function formatOtherAddress(address: AddressResult): string {
   const kind = address.verdict?.kind ?? address.lastAnswer?.kind;
   const said = kind ? LABELS[kind] : 'no answer yet';
-  return `${formatAddress(address.peer.address)} ${address.status === 'done' ? said : `${address.status}, last ${said}`}`;
+  return `${formatEndpointHost(address.peer)} ${address.status === 'done' ? said : `${address.status}, last ${said}`}`;
 }
 
 /**
@@ -47,7 +47,7 @@ export function formatTargetLine(target: TargetResult, palette: Palette, width: 
   const chosen = target.addresses.find((a) => a.verdict === target.verdict) ?? target.addresses[0];
   if (target.resolution?.error) details.push(target.resolution.error);
   if (chosen) {
-    if (target.resolution) details.push(`via ${formatAddress(chosen.peer.address)}`);
+    if (target.resolution) details.push(`via ${formatEndpointHost(chosen.peer)}`);
     const n = chosen.stats.attempts;
     const last = chosen.lastAnswer;
     if (kind === 'timeout' && n > 1 && last) details.push(`last ${last.errnoName ?? LABELS[last.kind]}`);

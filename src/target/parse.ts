@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isLinkLocal, parseIPv4, parseIPv6, type IpAddress } from '../net/address';
 import { quote, UsageError } from '../usage';
+import { isUnixTarget, parseUnixTarget, type UnixTargetSpec } from './unix';
 
 const DIGITS = /^[0-9]+$/;
 
@@ -121,8 +122,10 @@ export function parseHost(text: string): HostSpec {
   return { kind: 'address', text: bare, address };
 }
 
-/** One thing to probe: a host and a port. */
-export interface TargetSpec {
+/** One thing to probe: a host and a port, or a unix socket (src/target/unix.ts). */
+export type TargetSpec = InetTargetSpec | UnixTargetSpec;
+
+export interface InetTargetSpec {
   readonly host: HostSpec;
   readonly port: number;
 }
@@ -149,6 +152,8 @@ const HOST_PORTS = /^(\[[^\]]*\]|[^:[\]]+):([^:]*)$/;
 
 /** `HOST:PORTS` or `[IPV6]:PORTS` in one argument. */
 export function parseHostPorts(text: string): TargetSpec[] {
+  const unix = parseUnixTarget(text);
+  if (unix) return [unix];
   const match = HOST_PORTS.exec(text);
   if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not ${quote(text)}`);
   const host = parseHost(match[1]);
@@ -165,7 +170,7 @@ const MIX = 'HOST PORTS... and HOST:PORTS... do not mix';
  */
 export function parseTargets(args: readonly string[]): TargetSpec[] {
   if (args.length === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
-  if (args.length === 1 || HOST_PORTS.test(args[0])) {
+  if (args.length === 1 || HOST_PORTS.test(args[0]) || isUnixTarget(args[0])) {
     const loose = args.find((arg) => !arg.includes(':'));
     if (loose !== undefined && args.length > 1) throw new UsageError(`${quote(loose)} is not a HOST:PORTS target: ${MIX}`);
     return args.flatMap(parseHostPorts);
