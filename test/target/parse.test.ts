@@ -100,3 +100,31 @@ describe('targets', () => {
     assert.throws(() => parseHostPorts('::1:80'), /target must be/);
   });
 });
+
+describe('unix socket targets', () => {
+  const unix = (args: string[]) => parseTargets(args).map((t) => [t.host.text, t.port, t.host.kind === 'unix' ? t.host.endpoint.path : undefined]);
+  it('unix:/path, unix:@name, dockerize\'s unix:///path and wait-on\'s socket:/path; shown in the unix: form', () => {
+    assert.deepEqual(unix(['unix:/run/x.sock']), [['unix:/run/x.sock', null, '/run/x.sock']]);
+    assert.deepEqual(unix(['unix:@name']), [['unix:@name', null, '@name']]);
+    assert.deepEqual(unix(['unix:///run/x.sock']), [['unix:/run/x.sock', null, '/run/x.sock']]);
+    assert.deepEqual(unix(['socket:/run/x.sock']), [['unix:/run/x.sock', null, '/run/x.sock']]);
+  });
+  it('a relative path is taken as given (from the current directory); ./@x is a path, @x a name', () => {
+    assert.deepEqual(unix(['unix:run/x.sock']), [['unix:run/x.sock', null, 'run/x.sock']]);
+    assert.deepEqual(unix(['unix:./@x']), [['unix:./@x', null, './@x']]);
+  });
+  it('a path with colons is one target, among others', () => {
+    assert.deepEqual(unix(['unix:/tmp/a:b', 'unix:@x']).map(([text]) => text), ['unix:/tmp/a:b', 'unix:@x']);
+    const mixed = parseTargets(['unix:/tmp/a:b', '127.0.0.1:80']);
+    assert.deepEqual(mixed.map((t) => [t.host.kind, t.port]), [['unix', null], ['address', 80]]);
+  });
+  it('sun_path\'s limits, counted in bytes: 107 for a path (plus its NUL), 107 for an abstract name; no NUL inside', () => {
+    assert.equal(parseTargets([`unix:/${'a'.repeat(106)}`]).length, 1, '107 bytes');
+    assert.equal(parseTargets([`unix:@${'a'.repeat(107)}`]).length, 1, '107 bytes');
+    assert.throws(() => parseTargets([`unix:/${'a'.repeat(107)}`]), /107 bytes at most \(plus its NUL\), not 108/);
+    assert.throws(() => parseTargets([`unix:@${'a'.repeat(108)}`]), /107 bytes at most, not 108/);
+    assert.throws(() => parseTargets([`unix:/${'é'.repeat(54)}`]), /not 109/);
+    assert.throws(() => parseHostPorts('unix:/tmp/a\0b'), /cannot contain a NUL byte/);
+    assert.throws(() => parseHostPorts('unix:@a\0b'), /cannot contain a NUL byte/);
+  });
+});
