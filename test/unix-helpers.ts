@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -33,23 +32,6 @@ export function randomAbstractName(): string {
 
 export interface Held {
   close(): Promise<void>;
-}
-
-/** A stream listener (Node's) that accepts and holds every connection, on a path; close() unlinks its file. */
-export async function startUnixListener(path: string): Promise<Held> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(path, ok));
-  return {
-    close: () =>
-      new Promise<void>((ok) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => ok());
-      }),
-  };
 }
 
 /**

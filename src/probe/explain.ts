@@ -42,7 +42,7 @@ function historyOf(records: readonly CallRecord[], index: number): CallRecord[] 
  * (a file, or an abstract name in this network namespace), finds a listening socket bound to it, and queues the
  * connection on its backlog, or says at once why not.
  */
-function explainUnixConnect(record: CallRecord & { call: 'connect' }, peer: UnixEndpoint, nonblocking: boolean): string {
+function explainUnixConnect(record: CallRecord & { call: 'connect' }, peer: UnixEndpoint, nonblocking: boolean): string | undefined {
   const abstract = peer.path.startsWith('@');
   if (record.ret === 0) {
     return 'a listening socket is bound to that name: the kernel queued this connection on its backlog within the call (no handshake, no packets): connected';
@@ -64,10 +64,8 @@ function explainUnixConnect(record: CallRecord & { call: 'connect' }, peer: Unix
       return 'a local policy forbade it (an LSM such as SELinux or AppArmor, or a seccomp filter)';
     case E.EPROTOTYPE:
       return 'the socket bound there is not a stream socket (SOCK_DGRAM or SOCK_SEQPACKET): a stream socket can connect only to a stream listener';
-    case E.EISCONN:
-      return 'the socket is already connected; there is nothing left for connect() to do';
     default:
-      return answer(record.errno);
+      return undefined; // EISCONN and the rest read as for TCP
   }
 }
 
@@ -76,7 +74,8 @@ function explainConnect(record: CallRecord & { call: 'connect' }, history: reado
   const earlier = history.filter((r): r is CallRecord & { call: 'connect' } => r.call === 'connect');
   const previous = earlier.at(-1);
   const handshakeUnderWay = previous !== undefined && (previous.errno === E.EINPROGRESS || previous.errno === E.EALREADY);
-  if (isUnix(record.peer)) return explainUnixConnect(record, record.peer, nonblocking);
+  const unix = isUnix(record.peer) ? explainUnixConnect(record, record.peer, nonblocking) : undefined;
+  if (unix !== undefined) return unix;
   if (record.ret === 0) {
     if (!nonblocking) return 'blocking socket: the call waited while the SYN, SYN-ACK and ACK went by; connected';
     return handshakeUnderWay

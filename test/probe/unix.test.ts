@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { chmodSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { CLI, closedPort, NETNS_SKIP, runCli, runCommand, runReference, startListener, type ReferenceMode } from '../helpers';
-import { randomAbstractName, socketDirForSuite, startUnixListener, startUnixServer, type Held } from '../unix-helpers';
+import { CLI, closedPort, fixtureProgram, NETNS_SKIP, runCli, runCommand, runReference, startListener, type ReferenceMode } from '../helpers';
+import { randomAbstractName, socketDirForSuite, startUnixServer, type Held } from '../unix-helpers';
 
 /**
  * AF_UNIX stream sockets against the real kernel, state by state: connect() is settled within the call (never
@@ -42,7 +42,7 @@ const STATES: readonly State[] = [
   {
     name: 'listener', name_: 'listener.sock', exitCode: 0, sequence: ['0', 'EISCONN', 'EISCONN'],
     verdict: /^connected: \(unnamed\) -> unix:\/.*listener\.sock$/m,
-    explained: /queued this connection on its backlog within the call/, start: startUnixListener,
+    explained: /queued this connection on its backlog within the call/, start: (path) => startUnixServer('listen', path),
   },
   {
     name: 'listener on an abstract name', name_: randomAbstractName(), exitCode: 0, sequence: ['0', 'EISCONN', 'EISCONN'],
@@ -124,7 +124,7 @@ describe('the sockaddr_un connprobe passes, as strace shows it and as the C refe
       return r.stderr.split('\n').filter((line) => line.includes('AF_UNIX')).map((line) => line.replace(/^\[pid +\d+\] /, '').replace(/^connect\(\d+,/, 'connect(FD,'));
     };
     for (const target of [`unix:${dir.file('y.sock')}`, `unix:${randomAbstractName()}`]) {
-      const c = await straced([(await import('../helpers')).fixtureProgram('connect_ref'), 'repeat', target, '0', '2', '0']);
+      const c = await straced([fixtureProgram('connect_ref'), 'repeat', target, '0', '2', '0']);
       const ours = await straced([process.execPath, CLI, target, '--repeat', '2']);
       assert.equal(c.length, 2, c.join('\n'));
       assert.match(c[0], /sun_path=@?"/);
@@ -137,7 +137,7 @@ describe('AF_UNIX: no permission (EACCES), as a user other than the socket file\
   const dir = socketDirForSuite();
   let held: Held;
   before(async () => {
-    held = await startUnixListener(dir.file('private.sock'));
+    held = await startUnixServer('listen', dir.file('private.sock'));
     chmodSync(dir.file('private.sock'), 0o700); // root's, and only root may write to it
   });
   after(() => held.close());
@@ -150,7 +150,7 @@ describe('AF_UNIX: no permission (EACCES), as a user other than the socket file\
     assert.match(human.stdout, /connect\(\) needs write permission on the socket file/);
     assert.match(human.stdout, /^local error: connect\(\) failed with EACCES$/m);
     assert.equal(human.code, 6);
-    const c = await asNobody([(await import('../helpers')).fixtureProgram('connect_ref'), 'repeat', target, '0', '3', '0']);
+    const c = await asNobody([fixtureProgram('connect_ref'), 'repeat', target, '0', '3', '0']);
     const ours = await asNobody([process.execPath, CLI, target, '--format', 'classic']);
     assert.equal(c.stdout, 'ret = -1, errno is 13, error:Permission denied\n'.repeat(3));
     assert.equal(ours.stdout, c.stdout);
@@ -167,7 +167,7 @@ describe('AF_UNIX in runs of many targets', () => {
     const path = dir.file('late.sock');
     const probe = runCli([`socket:${path}`, '--wait', '10s', '--interval', '50ms']);
     await new Promise((r) => setTimeout(r, 300));
-    const held = await startUnixListener(path);
+    const held = await startUnixServer('listen', path);
     try {
       const { stdout, code } = await probe;
       assert.equal(code, 0, stdout);
@@ -185,7 +185,7 @@ describe('AF_UNIX in runs of many targets', () => {
 
   it('unix and TCP targets mix in one run: one line each, in the order given, exit of the first failure', async () => {
     const tcp = await startListener();
-    const unix = await startUnixListener(dir.file('mixed.sock'));
+    const unix = await startUnixServer('listen', dir.file('mixed.sock'));
     try {
       const closed = await closedPort();
       const name = randomAbstractName();
