@@ -65,7 +65,7 @@ describe('--targets-file: one target per line, read as the engine pulls', () => 
     const path = file('bad', 'db 5432\n\n# ok so far\nhttp://db:80\ndb 1\n');
     const iterator = TargetSource.parse([], TargetFile.open(path))[Symbol.iterator]();
     assert.equal(iterator.next().value?.port, 5432);
-    assert.throws(() => iterator.next(), { name: 'UsageError', message: `${path}:4: 'http://db:80' is a http URL, but connprobe probes only a TCP connect(): write tcp://HOST:PORT` });
+    assert.throws(() => iterator.next(), { name: 'UsageError', message: `${path}:4: 'http://db:80' is a http URL, but connprobe probes only a TCP or unix socket connect(): write tcp://HOST:PORT or unix:PATH` });
   });
 
   it('a host of the wrong family (-4, -6) is a bad line too', () => {
