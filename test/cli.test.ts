@@ -86,6 +86,8 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['::1', '80', '--source', 'fe80::1'], /link-local address 'fe80::1' needs a scope/],
     [['::1', '80', '--source', '127.0.0.2'], /::1 is not an IPv4 address, as --source 127\.0\.0\.2 is: a socket binds and connects in one family/],
     [['127.0.0.1:80', '[::1]:80', '--source', '[::1]:5000'], /127\.0\.0\.1 is not an IPv6 address, as --source \[::1\]:5000 is/],
+    [['unix:/tmp/x.sock', '--source', '127.0.0.2'], /unix:\/tmp\/x\.sock is a unix socket: --source 127\.0\.0\.2 is an IP address, and a socket binds and connects in one family/],
+    [['127.0.0.1:80', 'socket:/tmp/x.sock', '--source', '127.0.0.2'], /unix:\/tmp\/x\.sock is a unix socket: --source 127\.0\.0\.2 is an IP address/],
     [['localhost', '80', '-6', '--source', '127.0.0.2'], /-4\/-6 asks for IPv6, but --source 127\.0\.0\.2 is an IPv4 address/],
     [['127.0.0.1', '80', '-f', 'classic', '--source', '127.0.0.2'], /--format classic prints what the C reference program does, and it makes no bind\(\): no --source/],
     [['127.0.0.1', '80-81', '--source', '127.0.0.2:5000', '--concurrency', '4'], /--concurrency does nothing here: a fixed source port \(--source 127\.0\.0\.2:5000\) makes one handshake at a time/],

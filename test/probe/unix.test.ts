@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CLI, closedPort, fixtureProgram, NETNS_SKIP, runCli, runCommand, runReference, startListener, type ReferenceMode } from '../helpers';
 import { randomAbstractName, socketDirForSuite, startUnixServer, type Held } from '../unix-helpers';
@@ -181,6 +181,42 @@ describe('AF_UNIX in runs of many targets', () => {
     const { stdout, code } = await runCli([`unix:${dir.file('never.sock')}`, '--wait', '300ms', '--interval', '50ms']);
     assert.equal(code, 3);
     assert.match(stdout, /^unix:\/\S+never\.sock\s+timed out\s+last ENOENT\s+after \d+ attempts$/m);
+  });
+
+  it('a targets file gives unix targets among TCP ones; --syn-retries acts on the TCP ones only', async () => {
+    const tcp = await startListener();
+    const unix = await startUnixServer('listen', dir.file('listed.sock'));
+    try {
+      const list = dir.file('targets.txt');
+      writeFileSync(list, `# unix and TCP\nunix:${dir.file('listed.sock')}\n127.0.0.1:${tcp.port}\nsocket:${dir.file('missing.sock')}\n`);
+      const lines = await runCli(['--targets-file', list, '--syn-retries', '2']);
+      assert.equal(lines.code, 1, lines.stderr);
+      const shown = lines.stdout.trimEnd().split('\n');
+      assert.match(shown[0], /^unix:\/\S+listed\.sock\s+connected\s+[\d.]+ ms$/);
+      assert.match(shown[1], new RegExp(`^127\\.0\\.0\\.1:${tcp.port}\\s+connected\\s+`));
+      assert.deepEqual(shown.slice(2, 3), ['not shown: 1 refused'], 'a file is a sweep: refused targets are counted');
+      assert.match(shown[3], /^3 targets: 2 connected, 1 refused /);
+
+      const json = JSON.parse((await runCli(['--targets-file', list, '--syn-retries', '2', '--json'])).stdout);
+      const options = (target: { addresses: { records: { call: string; option?: string }[] }[] }) =>
+        target.addresses[0].records.filter((r) => r.call === 'setsockopt').map((r) => r.option);
+      assert.deepEqual(json.targets.map((t: { port: number | null }) => t.port), [null, tcp.port, null]);
+      assert.equal(json.targets[2].verdict.errnoName, 'ENOENT');
+      assert.deepEqual(json.targets.map(options), [[], ['TCP_SYNCNT'], []], 'TCP_SYNCNT on the TCP socket only');
+    } finally {
+      await Promise.all([tcp.close(), unix.close()]);
+    }
+  });
+
+  it('--stable holds a unix socket to the same window as a TCP one', async () => {
+    const unix = await startUnixServer('listen', dir.file('stable.sock'));
+    try {
+      const { stdout, code } = await runCli([`unix:${dir.file('stable.sock')}`, '--wait', '5s', '--stable', '150ms', '--interval', '30ms']);
+      assert.equal(code, 0, stdout);
+      assert.match(stdout, /^unix:\/\S+stable\.sock\s+connected\s+[\d.]+ ms\s+after \d+ attempts \(stable 150ms\)$/m);
+    } finally {
+      await unix.close();
+    }
   });
 
   it('unix and TCP targets mix in one run: one line each, in the order given, exit of the first failure', async () => {
