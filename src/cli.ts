@@ -28,7 +28,9 @@ ${table(16, [
   ['HOST:PORTS...', 'every argument, with a colon, a whole target: db:5432,'],
   ['', '[::1]:80-90, [fe80::1%eth0]:22, localhost:ssh, or a URL:'],
   ['', 'tcp://db:5432, tcp://[::1]:80, tcp:db:5432, tcp:5432'],
-  ['', '(localhost); other schemes are refused: only TCP is probed'],
+  ['', '(localhost); other schemes (http://) are refused'],
+  ['unix:PATH', 'a unix stream socket, among HOST:PORTS targets: unix:/a.sock,'],
+  ['', 'unix:@name (abstract); also unix:///a.sock and socket:/a.sock'],
 ])}
 HOST is an IPv4 or IPv6 address (a link-local one with its interface:
 fe80::1%eth0), a name (an international one is looked up in ASCII form), or
@@ -37,6 +39,9 @@ broadcast too) or octet ranges and lists (10.0.0.1-9, 10.0.1,2.1), made one at
 a time, each address with every port in turn; at most 2^24 targets. A service
 name (http, ssh) is looked up in /etc/services, or a built-in table of common
 ones where it is missing. --targets-file adds lines written the same way.
+PATH is a socket file (107 bytes at most; a relative one is taken from the
+current directory) or @name, in the abstract namespace (107 bytes at most).
+--syn-retries and --tcp-info skip unix targets; --source refuses them.
 
 Durations: 250ms, 2s, 1.5s, 1m, 1h; a bare number is seconds, as in timeout(1),
 nc -w and curl --max-time (-t 0.5 is half a second).`;
@@ -64,6 +69,7 @@ ${table(46, [
   ['connprobe db 5432 --wait 30s', 'wait until a database accepts'],
   ['connprobe db 5432 --wait 60s --stable 5s', '... and keeps accepting for 5 s'],
   ['connprobe 127.0.0.1 80 --source 127.0.0.2', 'connect from another address'],
+  ['connprobe unix:/run/app.sock --wait 30s', 'wait until a unix socket accepts'],
   ['connprobe --expect refused 127.0.0.1 6379 -q', 'assert that a port is closed'],
   ['connprobe 127.0.0.1 80 443 8000-8010 --any', 'exit 0 if any port is open'],
   ['connprobe 10.0.0.0/24 22 --open', 'which hosts accept SSH'],
@@ -81,13 +87,14 @@ probe's.`;
 const EXIT_TABLE = `Exit codes (the same in every mode):
 ${table(5, [
   [EXIT_CODES.connected, 'connected (every target; with --any, one), or every --expect met'],
-  [EXIT_CODES.refused, 'refused: ECONNREFUSED, nothing listens there'],
+  [EXIT_CODES.refused, 'refused: ECONNREFUSED, nothing listens there (unix: or ENOENT)'],
   [EXIT_CODES.usage, 'usage error: bad arguments'],
   [EXIT_CODES.timeout, 'timed out: no answer within --timeout (or --wait), or ETIMEDOUT'],
+  ['', '(unix: EAGAIN, the listen backlog is full)'],
   [EXIT_CODES.unreachable, 'unreachable: ENETUNREACH, EHOSTUNREACH or EADDRNOTAVAIL'],
   [EXIT_CODES.unresolved, 'the name did not resolve'],
-  [EXIT_CODES['local-error'], 'local error: a call failed here (EMFILE, EACCES, ...), or an'],
-  ['', 'unsupported platform'],
+  [EXIT_CODES['local-error'], 'local error: a call failed here (EMFILE, EACCES, EPROTOTYPE, ...),'],
+  ['', 'or an unsupported platform'],
   [EXIT_CODES['self-connect'], 'self-connect: no listener; the kernel connected the socket to itself'],
   [EXPECTATION_NOT_MET, 'an --expect or --expect-sequence was not met (stderr says how)'],
   [INTERNAL_ERROR_EXIT, 'internal error (a bug; CONNPROBE_DEBUG=1 prints the stack)'],
@@ -143,7 +150,7 @@ function buildProgram(): Command {
       'Calls socket(), fcntl(), connect(), poll() and getsockopt() through libc and prints every call with what ' +
         'the kernel answered: return value, errno name and number, strerror text, and how long the call took.',
     )
-    .argument('[target...]', 'HOST PORTS... or HOST:PORTS...: see Targets below')
+    .argument('[target...]', 'HOST PORTS..., or HOST:PORTS... and unix:PATH...: see Targets below')
     // every option's default and choices are written in its description, one way: `(default: 2s)`, no quotes
     .addOption(new Option('-m, --mode <mode>', 'how connect() is called on one target: repeat, poll, fresh or blocking (default: repeat)').choices(MODES))
     .option('-n, --repeat <count>', 'connect() calls on the one socket (default: 3 repeat, 1 blocking)')

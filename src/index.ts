@@ -13,6 +13,6 @@ export { parseTargets, type TargetSpec } from './target/parse';
 export { TargetSource } from './target/source';
 export { UsageError } from './usage';
 export type { Resolution } from './target/resolve';
-export type { Endpoint } from './net/endpoint';
+export type { Endpoint, InetEndpoint, UnixEndpoint } from './net/endpoint';
 export { formatAddress, type IpAddress } from './net/address';
 export { BackendUnavailableError, type BackendName } from './libc/load';

@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { BACKENDS, type BackendName } from './libc/load';
-import type { Endpoint } from './net/endpoint';
+import type { InetEndpoint } from './net/endpoint';
 import type { Expectation } from './probe/expectation';
 import { EXIT_CODES, type VerdictKind } from './probe/verdict';
 import type { TargetSpec } from './target/parse';
@@ -41,7 +41,7 @@ export interface OptionsInput {
   readonly synRetries?: number;
   readonly family?: Family;
   /** bind() to this before connect() (port 0: the kernel picks one); targets are kept to its family. */
-  readonly source?: Endpoint;
+  readonly source?: InetEndpoint;
   readonly backend?: BackendName;
   readonly format?: Format;
   readonly explain?: boolean;
@@ -78,7 +78,7 @@ export interface Options {
   readonly synRetries: number | null;
   /** Names resolve to this family only: -4 / -6, or the family of --source. */
   readonly family: Family | null;
-  readonly source: Endpoint | null;
+  readonly source: InetEndpoint | null;
   /** The backend asked for; undefined: ffi-napi where it loads, else koffi (see loadBackend). */
   readonly backend: BackendName | undefined;
   readonly format: Format;
@@ -126,7 +126,11 @@ interface Shape {
   readonly scan: boolean;
   readonly wait: boolean;
   readonly format: Format;
+  /** Every target is a unix socket: TCP's options have nothing to act on (in a mixed run they skip unix sockets). */
+  readonly unixOnly: boolean;
 }
+
+const NOT_TCP = 'every target is a unix socket, and it is TCP';
 
 /**
  * The option x mode table: for each option that acts only in some ways of probing, why it would do nothing in
@@ -143,8 +147,11 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
     s.mode === 'fresh' && !s.scan ? undefined : `only ${spell('mode')} fresh makes a set number of attempts`,
   intervalMs: (s, spell) =>
     s.wait || (s.mode === 'fresh' && !s.scan) ? undefined : `only ${spell('mode')} fresh and ${spell('waitMs')} make several attempts`,
+  synRetries: (s) => (s.unixOnly ? `${NOT_TCP}'s (TCP_SYNCNT)` : undefined),
   tcpInfo: (s, spell) =>
-    s.format === 'classic'
+    s.unixOnly
+      ? `${NOT_TCP}'s (TCP_INFO)`
+      : s.format === 'classic'
       ? `${spell('format')} classic prints what the seed program prints, and it reads no TCP_INFO`
       : s.scan && s.format === 'human'
         ? `one line per target shows no calls; ${spell('format')} json or ndjson shows them`
@@ -195,7 +202,7 @@ function checkSequence(names: readonly string[] | undefined, spell: OptionSpelli
 }
 
 /** A source endpoint an API caller built by hand: checked before its bytes reach a sockaddr. */
-function checkSource(source: Endpoint | undefined, spell: OptionSpelling): void {
+function checkSource(source: InetEndpoint | undefined, spell: OptionSpelling): void {
   if (source === undefined) return;
   const { address, port } = source;
   const length = address?.family === 4 ? 4 : address?.family === 6 ? 16 : -1;
@@ -231,6 +238,11 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
   const family = familyOf(input, spell);
   if (family !== undefined) {
     targets.checkHosts((host) => {
+      // a unix socket binds and connects in AF_UNIX: --source's address cannot be its source (-4 / -6 leave it be)
+      if (host.kind === 'unix') {
+        if (input.source === undefined) return;
+        throw new UsageError(`${host.text} is a unix socket: ${spell('source')} ${formatSource(input.source)} is an IP address, and a socket binds and connects in one family`);
+      }
       const hostFamily = host.kind === 'range' ? host.family : host.kind === 'address' ? host.address.family : family;
       if (hostFamily !== family) {
         const why = input.family === undefined ? `, as ${spell('source')} ${formatSource(input.source!)} is: a socket binds and connects in one family` : '';
@@ -251,7 +263,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
   if (input.expectSequence && (scan || (mode !== 'repeat' && mode !== 'blocking'))) {
     throw new UsageError(`${spell('expectSequence')} checks the connect() calls of repeat or blocking mode, on one target`);
   }
-  const shape: Shape = { mode, scan, wait, format };
+  const shape: Shape = { mode, scan, wait, format, unixOnly: targets.unixOnly };
   for (const [name, reason] of Object.entries(DOES_NOTHING) as [OptionName, NonNullable<(typeof DOES_NOTHING)[OptionName]>][]) {
     const why = input[name] === undefined ? undefined : reason(shape, spell);
     if (why) throw new UsageError(`${spell(name)} does nothing here: ${why}`);

@@ -37,7 +37,7 @@ function sinkFor(options: Options, runIo: RunIo): Sink {
     case 'human':
       return options.scan
         ? (require('./render/lines') as typeof import('./render/lines')).linesSink(io, options.targets, options.waitMs !== null, { openOnly: options.open, stable: stableWindow(options) })
-        : (require('./render/human') as typeof import('./render/human')).traceSink(io, options.mode, options.explain);
+        : (require('./render/human') as typeof import('./render/human')).traceSink(io, options.mode, options.explain, options.targets.unixOnly);
   }
 }
 

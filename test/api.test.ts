@@ -21,7 +21,9 @@ describe('the programmatic API: probe()', () => {
       report.addresses[0].records.map((r) => r.call),
       ['socket', 'fcntl', 'fcntl', 'connect', 'poll', 'getsockopt', 'getsockname', 'close'],
     );
-    assert.equal(report.addresses[0].verdict?.local?.address.family, 4);
+    const local = report.addresses[0].verdict?.local;
+    assert.ok(local && 'address' in local);
+    assert.equal(local.address.family, 4);
   });
 
   it('resolves localhost through /etc/hosts and shows the step', async () => {

@@ -86,6 +86,8 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['::1', '80', '--source', 'fe80::1'], /link-local address 'fe80::1' needs a scope/],
     [['::1', '80', '--source', '127.0.0.2'], /::1 is not an IPv4 address, as --source 127\.0\.0\.2 is: a socket binds and connects in one family/],
     [['127.0.0.1:80', '[::1]:80', '--source', '[::1]:5000'], /127\.0\.0\.1 is not an IPv6 address, as --source \[::1\]:5000 is/],
+    [['unix:/tmp/x.sock', '--source', '127.0.0.2'], /unix:\/tmp\/x\.sock is a unix socket: --source 127\.0\.0\.2 is an IP address, and a socket binds and connects in one family/],
+    [['127.0.0.1:80', 'socket:/tmp/x.sock', '--source', '127.0.0.2'], /unix:\/tmp\/x\.sock is a unix socket: --source 127\.0\.0\.2 is an IP address/],
     [['localhost', '80', '-6', '--source', '127.0.0.2'], /-4\/-6 asks for IPv6, but --source 127\.0\.0\.2 is an IPv4 address/],
     [['127.0.0.1', '80', '-f', 'classic', '--source', '127.0.0.2'], /--format classic prints what the C reference program does, and it makes no bind\(\): no --source/],
     [['127.0.0.1', '80-81', '--source', '127.0.0.2:5000', '--concurrency', '4'], /--concurrency does nothing here: a fixed source port \(--source 127\.0\.0\.2:5000\) makes one handshake at a time/],
@@ -114,8 +116,7 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80', '-t', '1s', '-f', 'classic'], /--timeout does nothing here: --format classic in repeat mode never waits for an answer/],
     [['127.0.0.1', '80', '--expect-sequence', 'EINPROGRESS,EBOGUS'], /--expect-sequence takes errno names .* not 'EBOGUS'/],
     [['127.0.0.1', '80', '--expect-sequence', 'EBOGUS'], /--expect-sequence takes errno names \(or 0\) separated by commas, not 'EBOGUS'/],
-    [['http://db:80'], /'http:\/\/db:80' is a http URL, but connprobe probes only a TCP connect\(\): write tcp:\/\/HOST:PORT/],
-    [['unix:/run/app.sock'], /unix sockets are not supported yet/],
+    [['http://db:80'], /'http:\/\/db:80' is a http URL, but connprobe probes only a TCP or unix socket connect\(\): write tcp:\/\/HOST:PORT or unix:PATH/],
     [['tcp://db'], /a URL target is tcp:\/\/HOST:PORT, tcp:\/\/\[IPV6\]:PORT, tcp:HOST:PORT or tcp:PORT, not 'tcp:\/\/db'/],
     [['tcp://db:1', '2'], /'2' is not a HOST:PORTS target/],
     [['127.0.0.1', 'nosuchservice'], /port must be a number from 1 to 65535 or a TCP service name \(\/etc\/services\), not 'nosuchservice'/],
@@ -142,6 +143,16 @@ describe('bad input: one line on stderr naming the problem, exit code 2, no stac
     [['127.0.0.1', '80\r\t\x7f\u009b'], /port .* not '80\\r\\t\\x7f\\x9b'/],
     [['127.0.0.1', '80', '--bogus\x1b[2J'], /unknown option '--bogus\\x1b\[2J'/],
     [['127.0.0.1', '80', '--mode', 'poll\nfresh'], /argument 'poll\\nfresh' is invalid/],
+    // unix sockets: sun_path holds 108 bytes, a pathname's NUL included; an abstract name fills the 107 after its NUL
+    [[`unix:/${'a'.repeat(107)}`], /unix socket 'unix:\/a+': a path fits sun_path in 107 bytes at most \(plus its NUL\), not 108/],
+    [[`unix:@${'a'.repeat(108)}`], /unix socket 'unix:@a+': an abstract name fits sun_path in 107 bytes at most, not 108/],
+    [[`unix:/tmp/${'é'.repeat(52)}`], /a path fits sun_path in 107 bytes at most \(plus its NUL\), not 109$/m], // bytes, not characters
+    [['unix:'], /unix socket 'unix:': a path is needed/],
+    [['unix:@'], /an abstract name needs at least one byte after @/],
+    [['unix://run/x.sock'], /unix:\/\/ takes an absolute path, unix:\/\/\/run\/x\.sock \(three slashes\)/],
+    [['unix:/tmp/x.sock', '80'], /'80' is not a HOST:PORTS target: HOST PORTS\.\.\. and HOST:PORTS\.\.\. do not mix/],
+    [['unix:/tmp/x.sock', '--syn-retries', '2'], /--syn-retries does nothing here: every target is a unix socket, and it is TCP's \(TCP_SYNCNT\)/],
+    [['unix:/tmp/x.sock', '--tcp-info'], /--tcp-info does nothing here: every target is a unix socket, and it is TCP's \(TCP_INFO\)/],
   ];
   for (const [args, message] of cases) {
     it(`rejects ${JSON.stringify(args)}`, async () => {

@@ -79,7 +79,7 @@ export async function closedPort(host = '127.0.0.1'): Promise<number> {
 
 const compiled = new Map<string, string>();
 /** Compiles a C fixture from test/fixtures once per test process (with the machine's cc) and returns its path. */
-export function fixtureProgram(name: 'connect_ref' | 'full_backlog' | 'tcp_info_layout'): string {
+export function fixtureProgram(name: 'connect_ref' | 'full_backlog' | 'tcp_info_layout' | 'unix_server'): string {
   let path = compiled.get(name);
   if (!path) {
     const outDir = join(ROOT, 'dist', 'fixtures');

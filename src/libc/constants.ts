@@ -4,6 +4,7 @@
  * because a wrong number passed to libc is a silent lie or a crash.
  */
 export interface PlatformConstants {
+  readonly AF_UNIX: number;
   readonly AF_INET: number;
   readonly AF_INET6: number;
   readonly SOCK_STREAM: number;
@@ -31,6 +32,9 @@ export interface PlatformConstants {
   readonly SIZEOF_SOCKADDR_IN: number;
   readonly SIZEOF_SOCKADDR_IN6: number;
   readonly SIZEOF_SOCKADDR_STORAGE: number;
+  /** struct sockaddr_un: sa_family_t sun_family, then char sun_path[108] at this offset. */
+  readonly OFFSETOF_SUN_PATH: number;
+  readonly SIZEOF_SUN_PATH: number;
   readonly SIZEOF_POLLFD: number;
   readonly SIZEOF_TIMEVAL: number;
   readonly SIZEOF_RLIMIT: number;
@@ -48,6 +52,7 @@ export interface PlatformConstants {
 }
 
 const LINUX_64: PlatformConstants = {
+  AF_UNIX: 1,
   AF_INET: 2,
   AF_INET6: 10,
   SOCK_STREAM: 1,
@@ -75,6 +80,8 @@ const LINUX_64: PlatformConstants = {
   SIZEOF_SOCKADDR_IN: 16,
   SIZEOF_SOCKADDR_IN6: 28,
   SIZEOF_SOCKADDR_STORAGE: 128,
+  OFFSETOF_SUN_PATH: 2,
+  SIZEOF_SUN_PATH: 108,
   SIZEOF_POLLFD: 8,
   SIZEOF_TIMEVAL: 16,
   SIZEOF_RLIMIT: 16,

@@ -1,3 +1,4 @@
+import { isUnix, type Endpoint } from '../net/endpoint';
 import { C } from './constants';
 
 /**
@@ -41,6 +42,11 @@ export function describeFileFlags(flags: number): string {
 }
 
 /** The address family's C name. */
-export function familyName(family: 4 | 6): 'AF_INET' | 'AF_INET6' {
-  return family === 4 ? 'AF_INET' : 'AF_INET6';
+export function familyName(family: 4 | 6 | 'unix'): 'AF_INET' | 'AF_INET6' | 'AF_UNIX' {
+  return family === 4 ? 'AF_INET' : family === 6 ? 'AF_INET6' : 'AF_UNIX';
+}
+
+/** An endpoint's address family, as familyName() takes it. */
+export function endpointFamily(endpoint: Endpoint): 4 | 6 | 'unix' {
+  return isUnix(endpoint) ? 'unix' : endpoint.address.family;
 }

@@ -27,4 +27,7 @@ export const E = {
   EMFILE: constants.errno.EMFILE,
   ENFILE: constants.errno.ENFILE,
   EINTR: constants.errno.EINTR,
+  ENOENT: constants.errno.ENOENT,
+  EAGAIN: constants.errno.EAGAIN,
+  EPROTOTYPE: constants.errno.EPROTOTYPE,
 } as const;

@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { C } from '../libc/constants';
 import { E } from '../libc/errno';
 import type { Libc, SysResult } from '../libc/libc';
-import type { Endpoint } from '../net/endpoint';
+import { isUnix, type Endpoint, type InetEndpoint } from '../net/endpoint';
 import type { TargetSpec } from '../target/parse';
 import { Resolver, type Family, type Resolution } from '../target/resolve';
 import type { Plan } from './plan';
@@ -31,7 +31,7 @@ export interface EngineOptions {
   readonly tcpInfo: boolean;
   readonly family: Family | null;
   /** bind() every socket to this before connect() (--source); a fixed port gets SO_REUSEADDR first. */
-  readonly source: Endpoint | null;
+  readonly source: InetEndpoint | null;
   /** Attempts awaiting an answer at once, at most (the fd budget may lower it). */
   readonly concurrency: number;
   /** One address at a time, in order, so that a trace of one target reads top to bottom. */
@@ -276,17 +276,22 @@ class Engine {
     const target: TargetState = { index: this.admitted++, spec, resolution: null, jobs: [], resolveAt: 0, result: null };
     this.open.set(target.index, target);
     if (spec.host.kind === 'address') this.addJobs(target, [spec.host.address]);
+    else if (spec.host.kind === 'unix') this.addJob(target, spec.host.endpoint); // a path: nothing to resolve
     else this.lookUp(target);
     return true;
   }
 
   private addJobs(target: TargetState, addresses: Resolution['addresses']): void {
+    const { port } = target.spec;
+    if (port === null) return; // a unix target has its one job already
+    for (const address of addresses) this.addJob(target, { address, port });
+  }
+
+  private addJob(target: TargetState, peer: Endpoint): void {
     const keep = this.o.keepRecords;
-    for (const address of addresses) {
-      const job = new Job(target, { address, port: target.spec.port }, keep ? [] : NONE, keep ? [] : NONE);
-      target.jobs.push(job);
-      this.pending.push(job);
-    }
+    const job = new Job(target, peer, keep ? [] : NONE, keep ? [] : NONE);
+    target.jobs.push(job);
+    this.pending.push(job);
   }
 
   private lookUp(target: TargetState): void {
@@ -361,7 +366,8 @@ class Engine {
       case 'sock-nonblock':
         break;
     }
-    if (this.o.synRetries !== null && !ok(this.tracer.setSynCount(attempt, fd, this.o.synRetries))) return false;
+    // TCP_SYNCNT is TCP's: skipped on a unix socket (a run of unix targets only refuses --syn-retries)
+    if (this.o.synRetries !== null && !isUnix(attempt.job.peer) && !ok(this.tracer.setSynCount(attempt, fd, this.o.synRetries))) return false;
     return this.o.source === null || this.bindSource(attempt);
   }
 
@@ -445,7 +451,9 @@ class Engine {
     if (!this.aborted) {
       if (attempt.connected) this.tracer.getsockname(attempt, attempt.fd);
       const { answer } = attempt.verdict;
-      if (this.o.tcpInfo && (answer === undefined || answer === 'connected' || answer === 'timeout')) this.tracer.tcpInfo(attempt, attempt.fd);
+      // TCP_INFO is TCP's: a unix socket has no handshake to account for
+      const told = answer === undefined || answer === 'connected' || answer === 'timeout';
+      if (this.o.tcpInfo && told && !isUnix(attempt.job.peer)) this.tracer.tcpInfo(attempt, attempt.fd);
     }
     this.tracer.close(attempt, attempt.fd);
     this.conclude(attempt);

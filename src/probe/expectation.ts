@@ -1,3 +1,4 @@
+import { formatHostPort } from '../net/endpoint';
 import type { CallRecord } from './record';
 import { EXIT_CODES, type Verdict, type VerdictKind } from './verdict';
 
@@ -47,9 +48,9 @@ export function targetMeets(target: { verdict: Verdict | null; addresses: readon
   return meets({ verdict: target.verdict, records: target.addresses[0]?.records ?? [] }, expectation);
 }
 
-/** A target as a message names it: `127.0.0.1:80`, `[::1]:80`, `db:5432`. */
-function targetLabel(target: { host: string; port: number }): string {
-  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+/** A target as a message names it: `127.0.0.1:80`, `[::1]:80`, `db:5432`, `unix:/run/x.sock`. */
+function targetLabel(target: { host: string; port: number | null }): string {
+  return formatHostPort(target.host, target.port);
 }
 
 /** What the first unmet target showed, kept to say what was expected and what was seen. */
@@ -77,7 +78,7 @@ export class ExitCodeTally {
   constructor(private readonly expectation: Expectation) {}
 
   /** One target, in the user's order, and whether it met the expectation (targetMeets). */
-  add(target: { host: string; port: number; verdict: Verdict | null; addresses: readonly { records: readonly CallRecord[] }[] }, met: boolean): void {
+  add(target: { host: string; port: number | null; verdict: Verdict | null; addresses: readonly { records: readonly CallRecord[] }[] }, met: boolean): void {
     this.targets++;
     this.all &&= met;
     this.some ||= met;

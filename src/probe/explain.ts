@@ -2,7 +2,7 @@ import { C } from '../libc/constants';
 import { E } from '../libc/errno';
 import type { TcpInfo } from '../libc/tcp-info';
 import { formatAddress } from '../net/address';
-import { formatEndpoint, sameEndpoint } from '../net/endpoint';
+import { formatEndpoint, isUnix, sameEndpoint, type UnixEndpoint } from '../net/endpoint';
 import type { CallRecord } from './record';
 
 /** The platform the explanations describe; they are read off Linux's TCP stack. */
@@ -25,6 +25,9 @@ const ANSWERS: Readonly<Record<number, string>> = {
 function answer(errno: number): string {
   return ANSWERS[errno] ?? 'the call failed here, before any packet could tell';
 }
+
+/** The attempt's socket is an AF_UNIX one. */
+const onUnixSocket = (history: readonly CallRecord[]) => history.some((r) => r.call === 'socket' && r.family === 'AF_UNIX');
 
 /** Earlier records of the same attempt on the same fd. */
 function historyOf(records: readonly CallRecord[], index: number): CallRecord[] {
@@ -57,11 +60,45 @@ function explainBind(record: CallRecord & { call: 'bind' }): string {
   }
 }
 
+/**
+ * connect() on an AF_UNIX stream socket: settled within the call, never EINPROGRESS. The kernel looks the name up
+ * (a file, or an abstract name in this network namespace), finds a listening socket bound to it, and queues the
+ * connection on its backlog, or says at once why not.
+ */
+function explainUnixConnect(record: CallRecord & { call: 'connect' }, peer: UnixEndpoint, nonblocking: boolean): string | undefined {
+  const abstract = peer.path.startsWith('@');
+  if (record.ret === 0) {
+    return 'a listening socket is bound to that name: the kernel queued this connection on its backlog within the call (no handshake, no packets): connected';
+  }
+  switch (record.errno) {
+    case E.ENOENT:
+      return 'no such file: nothing was ever bound there, or it was removed (or a directory on the path is missing)';
+    case E.ECONNREFUSED:
+      return abstract
+        ? 'nobody holds that abstract name in this network namespace: an abstract name vanishes with the last socket bound to it'
+        : 'the file is there but no socket listens on it: a socket file outlives its listener (it stays until unlinked), and connect() needs a listening socket bound to it (a file that is not a socket refuses too)';
+    case E.EAGAIN:
+      return nonblocking
+        ? "the listener's backlog is full (it is not accepting fast enough): a non-blocking AF_UNIX connect() says so at once, where TCP would drop the SYN and say nothing"
+        : "the listener's backlog stayed full for as long as SO_SNDTIMEO allows: the blocking connect() gave up waiting for room";
+    case E.EACCES:
+      return 'permission denied: connect() needs write permission on the socket file (and search permission on every directory above it)';
+    case E.EPERM:
+      return 'a local policy forbade it (an LSM such as SELinux or AppArmor, or a seccomp filter)';
+    case E.EPROTOTYPE:
+      return 'the socket bound there is not a stream socket (SOCK_DGRAM or SOCK_SEQPACKET): a stream socket can connect only to a stream listener';
+    default:
+      return undefined; // EISCONN and the rest read as for TCP
+  }
+}
+
 function explainConnect(record: CallRecord & { call: 'connect' }, history: readonly CallRecord[]): string {
   const nonblocking = history.some((r) => r.call === 'fcntl' && r.cmd === 'F_SETFL' && r.ret === 0);
   const earlier = history.filter((r): r is CallRecord & { call: 'connect' } => r.call === 'connect');
   const previous = earlier.at(-1);
   const handshakeUnderWay = previous !== undefined && (previous.errno === E.EINPROGRESS || previous.errno === E.EALREADY);
+  const unix = isUnix(record.peer) ? explainUnixConnect(record, record.peer, nonblocking) : undefined;
+  if (unix !== undefined) return unix;
   if (record.ret === 0) {
     if (!nonblocking) return 'blocking socket: the call waited while the SYN, SYN-ACK and ACK went by; connected';
     return handshakeUnderWay
@@ -122,16 +159,23 @@ export function explain(records: readonly CallRecord[], index: number): string {
   const history = historyOf(records, index);
   switch (record.call) {
     case 'socket':
-      return record.ret === -1 ? `no socket: ${answer(record.errno)}` : `a new TCP socket, fd ${record.ret}; nothing is sent yet`;
+      if (record.ret === -1) return `no socket: ${answer(record.errno)}`;
+      return record.family === 'AF_UNIX'
+        ? `a new AF_UNIX stream socket, fd ${record.ret}; not connected yet`
+        : `a new TCP socket, fd ${record.ret}; nothing is sent yet`;
     case 'fcntl':
       if (record.ret === -1) return answer(record.errno);
-      return record.cmd === 'F_GETFL'
-        ? 'read the file status flags, to add O_NONBLOCK to them'
+      if (record.cmd === 'F_GETFL') return 'read the file status flags, to add O_NONBLOCK to them';
+      return onUnixSocket(history)
+        ? 'the socket is non-blocking now: connect() will return at once instead of waiting for room in a full backlog'
         : 'the socket is non-blocking now: connect() will return at once instead of waiting for the handshake';
     case 'setsockopt':
       if (record.ret === -1) return answer(record.errno);
       if (record.option === 'SO_REUSEADDR') {
         return 'the fixed source port may be bound even while an earlier connection from it lingers in TIME_WAIT (never while a listener holds it)';
+      }
+      if (record.option === 'SO_SNDTIMEO' && onUnixSocket(history)) {
+        return "bounds a blocking connect(): if the listener's backlog stays full that long, it returns EAGAIN";
       }
       return record.option === 'SO_SNDTIMEO'
         ? 'bounds a blocking connect(): if no answer comes in time, it returns EINPROGRESS'
@@ -161,6 +205,11 @@ export function explain(records: readonly CallRecord[], index: number): string {
     case 'getsockname': {
       const peer = history.filter((r) => r.call === 'connect').at(-1);
       if (!record.local) return answer(record.errno);
+      if (isUnix(record.local)) {
+        return record.local.path === ''
+          ? 'the client end is unnamed: a unix client need not be bound to any path (strace shows {sa_family=AF_UNIX})'
+          : `the client end is bound to ${record.local.path}`;
+      }
       if (peer?.call === 'connect' && sameEndpoint(peer.peer, record.local)) {
         return 'the local end equals the peer: TCP self-connect. Nothing listens; the kernel picked the target port as the ephemeral source port and the SYN met itself';
       }

@@ -1,5 +1,5 @@
 import type { TcpInfo } from '../libc/tcp-info';
-import type { Endpoint } from '../net/endpoint';
+import type { Endpoint, InetEndpoint } from '../net/endpoint';
 
 /** How one libc call ended, shared by every record. */
 export interface CallResult {
@@ -23,7 +23,7 @@ export interface CallResult {
 
 export interface SocketCall {
   readonly call: 'socket';
-  readonly family: 'AF_INET' | 'AF_INET6';
+  readonly family: 'AF_INET' | 'AF_INET6' | 'AF_UNIX';
   /** e.g. `SOCK_STREAM` or `SOCK_STREAM|SOCK_NONBLOCK` */
   readonly type: string;
   readonly protocol: number;
@@ -50,7 +50,7 @@ export interface ConnectCall {
 export interface BindCall {
   readonly call: 'bind';
   readonly fd: number;
-  readonly local: Endpoint;
+  readonly local: InetEndpoint;
   readonly addrlen: number;
 }
 

@@ -40,8 +40,10 @@ export interface AddressResult {
 export interface TargetResult {
   /** Position in the caller's list of targets. */
   readonly index: number;
+  /** As given: an address or a name; for a unix socket, its target form (`unix:/run/x.sock`). */
   readonly host: string;
-  readonly port: number;
+  /** null for a unix socket. */
+  readonly port: number | null;
   /** The last resolution of the name; null when the host was an address. */
   readonly resolution: Resolution | null;
   /** connected if any address connected; null if interrupted before it was settled. */

@@ -1,8 +1,8 @@
 import { C } from '../libc/constants';
-import { describeFileFlags, familyName } from '../libc/decode';
+import { describeFileFlags, endpointFamily, familyName } from '../libc/decode';
 import { errnoName } from '../libc/errno';
 import type { Libc, SysResult } from '../libc/libc';
-import type { Endpoint } from '../net/endpoint';
+import type { Endpoint, InetEndpoint } from '../net/endpoint';
 import type { CallRecord, CallResult } from './record';
 import type { VerdictFold } from './verdict';
 
@@ -76,15 +76,16 @@ export class Tracer<O extends CallOwner> {
     this.sink(owner, record as CallRecord);
   }
 
-  /** socket(family, SOCK_STREAM[|SOCK_NONBLOCK], 0) */
+  /** socket(family, SOCK_STREAM[|SOCK_NONBLOCK], 0): AF_INET, AF_INET6 or AF_UNIX, as the peer is. */
   socket(owner: O, endpoint: Endpoint, nonblocking: boolean): SysResult {
-    const domain = endpoint.address.family === 4 ? C.AF_INET : C.AF_INET6;
+    const family = endpointFamily(endpoint);
+    const domain = family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : C.AF_UNIX;
     const start = performance.now();
     const r = this.libc.socket(domain, C.SOCK_STREAM | (nonblocking ? C.SOCK_NONBLOCK : 0), 0);
     owner.verdict.setUpCall('socket', r.ret, r.errno);
     this.finish(owner, start, r, this.recording ? {
       call: 'socket',
-      family: familyName(endpoint.address.family),
+      family: familyName(family),
       type: nonblocking ? 'SOCK_STREAM|SOCK_NONBLOCK' : 'SOCK_STREAM',
       protocol: 0,
     } : null);
@@ -116,7 +117,7 @@ export class Tracer<O extends CallOwner> {
   }
 
   /** bind(fd, local): where the SYN will leave from (--source); a failure is a local error. */
-  bind(owner: O, fd: number, local: Endpoint): SysResult {
+  bind(owner: O, fd: number, local: InetEndpoint): SysResult {
     const start = performance.now();
     const r = this.libc.bind(fd, local);
     owner.verdict.setUpCall('bind', r.ret, r.errno);

@@ -1,5 +1,5 @@
 import { E, errnoName as errnoNameOf } from '../libc/errno';
-import { sameEndpoint, type Endpoint } from '../net/endpoint';
+import { isUnix, sameEndpoint, type Endpoint } from '../net/endpoint';
 import type { CallRecord } from './record';
 
 export type VerdictKind =
@@ -52,6 +52,18 @@ export function answerOf(errno: number): VerdictKind | undefined {
 }
 
 /**
+ * What an AF_UNIX connect() says beyond what answerOf() reads the same for every family (settled in the call:
+ * never EINPROGRESS). ENOENT: no socket file, nothing listens (TCP's connect() never says it); EAGAIN: the
+ * listener's backlog is full, the answer a full TCP accept queue gives by silence (timeout; for TCP, EAGAIN would
+ * be a local shortage). EACCES, EPERM, EPROTOTYPE and the rest stay local errors.
+ */
+export function unixAnswerOf(errno: number): VerdictKind | undefined {
+  if (errno === E.ENOENT) return 'refused';
+  if (errno === E.EAGAIN) return 'timeout';
+  return answerOf(errno);
+}
+
+/**
  * The verdict of one attempt, folded call by call as the calls return: the first call whose answer settles the
  * question decides it. A connect() that returns 0 or EISCONN, or an SO_ERROR of 0 after poll said writable, means
  * connected; an errno (from connect or SO_ERROR) classifies the failure; if nothing settled it (EINPROGRESS,
@@ -77,7 +89,8 @@ export class VerdictFold {
   connect(peer: Endpoint, errno: number): void {
     if (this.answer !== undefined) return;
     this.peer = peer;
-    const kind = answerOf(errno);
+    let kind = answerOf(errno);
+    if (kind === 'local-error' && isUnix(peer)) kind = unixAnswerOf(errno); // only on a failure: TCP pays nothing
     if (kind) this.settle(kind, errno, kind === 'local-error' ? 'connect' : null);
   }
 
@@ -95,7 +108,8 @@ export class VerdictFold {
     const kind = this.answer ?? 'timeout';
     const errnoName = this.answer === undefined || this.errno === 0 ? null : errnoNameOf(this.errno);
     const connected = kind === 'connected';
-    if (connected && this.peer && this.local && sameEndpoint(this.local, this.peer)) {
+    // a TCP self-connect: the SYN met itself. A unix socket has no ephemeral port to pick: never one
+    if (connected && this.peer && this.local && !isUnix(this.peer) && sameEndpoint(this.local, this.peer)) {
       return { kind: 'self-connect', errnoName, failedCall: null, local: this.local };
     }
     return { kind, errnoName, failedCall: this.failedCall, local: connected ? this.local : null };

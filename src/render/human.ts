@@ -1,6 +1,6 @@
 import { describePollEvents, familyName } from '../libc/decode';
 import { formatAddress } from '../net/address';
-import { formatEndpoint, type Endpoint } from '../net/endpoint';
+import { formatEndpoint, formatEndpointHost, formatHostPort, isUnix, type Endpoint, type UnixEndpoint } from '../net/endpoint';
 import type { Mode } from '../options';
 import type { CallRecord } from '../probe/record';
 import type { AddressResult, AttemptResult, ProbeEvent, TargetResult } from '../probe/result';
@@ -10,8 +10,39 @@ import type { Resolution } from '../target/resolve';
 import type { Palette } from './palette';
 import type { Output, Sink } from './sink';
 
-/** `{AF_INET, 127.0.0.1:12345}`: the sockaddr as the issue's strace-like language writes it. */
+const C_ESCAPES: Readonly<Record<number, string>> = { 0x09: '\\t', 0x0a: '\\n', 0x0b: '\\v', 0x0c: '\\f', 0x0d: '\\r', 0x22: '\\"', 0x5c: '\\\\' };
+
+/**
+ * sun_path quoted as strace quotes a string: printable ASCII as it is, `"` and `\` escaped, C's escapes for
+ * \t \n \v \f \r, and every other byte (non-ASCII included) in octal, padded to 3 digits only before a digit.
+ */
+export function quoteSunPath(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (C_ESCAPES[byte]) out += C_ESCAPES[byte];
+    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else {
+      const next = bytes[i + 1];
+      const octal = byte.toString(8);
+      out += `\\${next >= 0x30 && next <= 0x37 ? octal.padStart(3, '0') : octal}`;
+    }
+  }
+  return `"${out}"`;
+}
+
+/** sun_path as strace shows it: `"/run/x.sock"`, `@"name"` (abstract); an unnamed socket shows none. */
+function formatSunPath({ path }: UnixEndpoint): string {
+  return path.startsWith('@') ? `@${quoteSunPath(path.slice(1))}` : quoteSunPath(path);
+}
+
+/**
+ * `{AF_INET, 127.0.0.1:12345}`: the sockaddr as the issue's strace-like language writes it; `{AF_UNIX,
+ * "/run/x.sock"}`, `{AF_UNIX, @"name"}`, and `{AF_UNIX}` for an unnamed socket, as strace does.
+ */
 function formatSockaddr(endpoint: Endpoint): string {
+  if (isUnix(endpoint)) return endpoint.path === '' ? '{AF_UNIX}' : `{AF_UNIX, ${formatSunPath(endpoint)}}`;
   return `{${familyName(endpoint.address.family)}, ${formatEndpoint(endpoint)}}`;
 }
 
@@ -82,8 +113,33 @@ const BIND_REASONS: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL: "the source address is not one of this machine's",
 };
 
+/** Why nothing listens on a unix socket, by the errno that said so. */
+function unixRefusal(verdict: Verdict, peer: UnixEndpoint): string {
+  if (verdict.errnoName === 'ENOENT') return 'no such file (ENOENT)';
+  return peer.path.startsWith('@') ? 'nobody holds that abstract name' : 'no socket listens on that file (ECONNREFUSED)';
+}
+
+/** The closing line of a unix socket where it differs from TCP's (there is no SYN, no port). */
+function formatUnixVerdict(verdict: Verdict, peer: UnixEndpoint, palette: Palette): string | undefined {
+  const target = formatEndpoint(peer);
+  switch (verdict.kind) {
+    case 'refused':
+      return palette.bad(`refused: nothing listens on ${target}: ${unixRefusal(verdict, peer)}`);
+    case 'timeout':
+      return palette.warn(
+        verdict.errnoName === 'EAGAIN'
+          ? `timed out: ${target} is not accepting: its listen backlog is full (EAGAIN)`
+          : `timed out: ${target} did not accept in time${verdict.errnoName ? ` (last ${verdict.errnoName})` : ''}`,
+      );
+    default:
+      return undefined;
+  }
+}
+
 /** The closing line: what the kernel's answers mean for this address. */
 export function formatVerdict(verdict: Verdict, peer: Endpoint, palette: Palette): string {
+  const unix = isUnix(peer) ? formatUnixVerdict(verdict, peer, palette) : undefined;
+  if (unix !== undefined) return unix;
   const target = formatEndpoint(peer);
   switch (verdict.kind) {
     case 'connected':
@@ -106,7 +162,7 @@ export function formatVerdict(verdict: Verdict, peer: Endpoint, palette: Palette
     }
     case 'self-connect':
       return palette.warn(
-        `self-connect: nothing listens on ${target}; the kernel picked port ${peer.port} as the source port and connected the socket to itself`,
+        `self-connect: nothing listens on ${target}; the kernel picked port ${isUnix(peer) ? '?' : peer.port} as the source port and connected the socket to itself`,
       );
   }
 }
@@ -148,13 +204,13 @@ export function formatStats(stats: AttemptStats, peer: Endpoint): string[] {
 export function formatTargetSummary(target: TargetResult, palette: Palette): string[] {
   const done = target.addresses.filter((a) => a.verdict);
   if (target.addresses.length < 2 || !target.verdict) return [];
-  const parts = done.map((a) => `${formatAddress(a.peer.address)} ${a.verdict!.kind}`);
-  const lines = [`${target.host}:${target.port}: ${parts.join(', ')}`];
+  const parts = done.map((a) => `${formatEndpointHost(a.peer)} ${a.verdict!.kind}`);
+  const lines = [`${formatHostPort(target.host, target.port)}: ${parts.join(', ')}`];
   const kinds = new Set(done.map((a) => a.verdict!.kind));
   if (kinds.size > 1) {
     lines.push(
       palette.warn(
-        `the addresses disagree: a client that tries only the first (${formatAddress(done[0].peer.address)}) sees ${done[0].verdict!.kind}; one that tries each in turn sees ${target.verdict.kind}`,
+        `the addresses disagree: a client that tries only the first (${formatEndpointHost(done[0].peer)}) sees ${done[0].verdict!.kind}; one that tries each in turn sees ${target.verdict.kind}`,
       ),
     );
   }
@@ -173,7 +229,7 @@ function formatInterrupted(address: AddressResult, palette: Palette): string {
  * handshake shows the calls made so far. With `explain`, every call is followed by one line on why it returned
  * what it did.
  */
-export function traceSink(out: Output, mode: Mode, explainCalls: boolean): Sink {
+export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix = false): Sink {
   const { palette } = out;
   const write = (line: string, agoUs?: number) => out.write(`${line}\n`, agoUs);
   const records: CallRecord[] = []; // the current socket's calls, which explanations read
@@ -183,7 +239,8 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean): Sink 
   return {
     needs: { records: false, calls: true },
     start() {
-      if (explainer) write(palette.dim(`# explanations describe ${explainer.EXPLAINED_PLATFORM}'s TCP stack`));
+      const stack = unix ? 'AF_UNIX sockets' : 'TCP stack';
+      if (explainer) write(palette.dim(`# explanations describe ${explainer.EXPLAINED_PLATFORM}'s ${stack}`));
     },
     onEvent(event: ProbeEvent) {
       switch (event.type) {

@@ -1,5 +1,5 @@
 import { formatAddress, type IpAddress } from '../net/address';
-import type { Endpoint } from '../net/endpoint';
+import type { Endpoint, InetEndpoint } from '../net/endpoint';
 import type { Options } from '../options';
 import { targetMeets, type Expectation } from '../probe/expectation';
 import type { CallRecord } from '../probe/record';
@@ -33,7 +33,7 @@ export interface AddressDocument {
 export interface TargetDocument {
   readonly index: number;
   readonly host: string;
-  readonly port: number;
+  readonly port: number | null;
   readonly resolution: Resolution | null;
   readonly verdict: Verdict | null;
   /** Whether it met the run's expectation (connected, or --expect / --expect-sequence). */
@@ -118,8 +118,8 @@ export function jsonReplacer(key: string, value: unknown): unknown {
     if (key.endsWith('Us')) return Math.round(value);
     return value;
   }
-  if (typeof value === 'object' && value !== null && isIpAddress((value as Endpoint).address)) {
-    const { address, ...rest } = value as Endpoint & Record<string, unknown>;
+  if (typeof value === 'object' && value !== null && isIpAddress((value as InetEndpoint).address)) {
+    const { address, ...rest } = value as InetEndpoint & Record<string, unknown>;
     return {
       address: formatAddress({ ...address, scopeId: 0 }),
       family: address.family,

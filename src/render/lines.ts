@@ -1,8 +1,8 @@
-import { formatAddress } from '../net/address';
+import { formatEndpointHost, formatHostPort } from '../net/endpoint';
 import { targetMeets, type Expectation } from '../probe/expectation';
 import type { AddressResult, TargetResult } from '../probe/result';
 import type { VerdictKind } from '../probe/verdict';
-import { hostPort, type TargetSource } from '../target/source';
+import type { TargetSource } from '../target/source';
 import { thousands } from '../usage';
 import type { Palette } from './palette';
 import type { Output, Sink } from './sink';
@@ -43,7 +43,7 @@ export interface StableWindow {
 function formatOtherAddress(address: AddressResult): string {
   const kind = address.verdict?.kind ?? address.lastAnswer?.kind;
   const said = kind ? LABELS[kind] : 'no answer yet';
-  return `${formatAddress(address.peer.address)} ${address.status === 'done' ? said : `${address.status}, last ${said}`}`;
+  return `${formatEndpointHost(address.peer)} ${address.status === 'done' ? said : `${address.status}, last ${said}`}`;
 }
 
 /**
@@ -52,7 +52,7 @@ function formatOtherAddress(address: AddressResult): string {
  * met: `after 9 attempts (stable 2s)`).
  */
 export function formatTargetLine(target: TargetResult, palette: Palette, width: number, stable?: StableWindow): string {
-  const name = hostPort(target.host, target.port).padEnd(width);
+  const name = formatHostPort(target.host, target.port).padEnd(width);
   if (!target.verdict) {
     const tried = target.addresses.filter((a) => a.stats.attempts > 0);
     const n = tried.reduce((sum, a) => sum + a.stats.attempts, 0);
@@ -66,7 +66,7 @@ export function formatTargetLine(target: TargetResult, palette: Palette, width: 
   const chosen = target.addresses.find((a) => a.verdict === target.verdict) ?? target.addresses[0];
   if (target.resolution?.error) details.push(target.resolution.error);
   if (chosen) {
-    if (target.resolution) details.push(`via ${formatAddress(chosen.peer.address)}`);
+    if (target.resolution) details.push(`via ${formatEndpointHost(chosen.peer)}`);
     const n = chosen.stats.attempts;
     const last = chosen.lastAnswer;
     if (kind === 'timeout' && n > 1 && last) details.push(`last ${last.errnoName ?? LABELS[last.kind]}`);
@@ -137,7 +137,7 @@ export function linesSink(out: Output, targets: TargetSource, waiting: boolean, 
     onAdmit: unsettled
       ? (index, target) => {
           admitted++;
-          unsettled.set(index, hostPort(target.host.text, target.port));
+          unsettled.set(index, formatHostPort(target.host.text, target.port));
         }
       : undefined,
     start() {},

@@ -3,6 +3,7 @@ import { formatAddress, isLinkLocal, parseIPv4, parseIPv6, type IpAddress } from
 import { quote, UsageError } from '../usage';
 import { cidrRange, isOctetRange, MAX_TARGETS, parseOctetRange, tooMany, type AddressRange } from './range';
 import { serviceTable } from './services';
+import { isUnixTarget, parseUnixTarget, type UnixHostSpec, type UnixTargetSpec } from './unix';
 
 const DIGITS = /^[0-9]+$/;
 
@@ -123,26 +124,30 @@ export function parseHost(text: string): HostSpec {
   return { kind: 'address', text: bare, address };
 }
 
-/** One thing to probe: a host and a port. */
-export interface TargetSpec {
+/** One thing to probe: a host and a port, or a unix socket (src/target/unix.ts). */
+export type TargetSpec = InetTargetSpec | UnixTargetSpec;
+
+export interface InetTargetSpec {
   readonly host: HostSpec;
   readonly port: number;
 }
 
-/** What HOST named: one host (an address or a name), or a range of addresses. */
-export type HostPattern = HostSpec | AddressRange;
+/** What HOST named: one host (an address or a name), or a range of addresses; or a unix socket, with no HOST. */
+export type HostPattern = HostSpec | AddressRange | UnixHostSpec;
 
-/** One HOST PORTS expression: each port of each address, addresses outer and ports inner. */
-export interface TargetGroup {
-  readonly host: HostPattern;
-  readonly ports: readonly number[];
-}
+/**
+ * One HOST PORTS expression: each port of each address, addresses outer and ports inner. A unix socket is a group
+ * of one target, whose one port is null.
+ */
+export type TargetGroup =
+  | { readonly host: HostSpec | AddressRange; readonly ports: readonly number[] }
+  | { readonly host: UnixHostSpec; readonly ports: readonly [null] };
 
 /**
  * A host, or several addresses: a CIDR block (`192.0.2.0/24`, `fd00::/120`, `[fd00::]/120`) or IPv4 octet
  * ranges and lists (`127.0.0.1-4`, `127.0.1,2.1`).
  */
-export function parseHostPattern(text: string): HostPattern {
+export function parseHostPattern(text: string): HostSpec | AddressRange {
   const bracketed = /^\[([^\]]*)\](\/[^/]*)?$/.exec(text);
   const bare = bracketed ? bracketed[1] + (bracketed[2] ?? '') : text;
   const slash = bare.lastIndexOf('/');
@@ -203,9 +208,8 @@ function urlTarget(text: string): string | undefined {
   const withSlashes = URL_SCHEME.exec(text);
   const scheme = (withSlashes ?? BARE_SCHEME.exec(text))?.[1].toLowerCase();
   if (scheme === undefined) return undefined;
-  if (scheme === 'unix') throw new UsageError(`${quote(text)}: unix sockets are not supported yet; connprobe probes TCP (tcp://HOST:PORT)`);
   if (scheme !== 'tcp') {
-    throw new UsageError(`${quote(text)} is a ${scheme} URL, but connprobe probes only a TCP connect(): write tcp://HOST:PORT`);
+    throw new UsageError(`${quote(text)} is a ${scheme} URL, but connprobe probes only a TCP or unix socket connect(): write tcp://HOST:PORT or unix:PATH`);
   }
   const rest = text.slice(withSlashes ? withSlashes[0].length : 4);
   if (!withSlashes && !rest.includes(':') && !rest.startsWith('[')) return `localhost:${rest}`;
@@ -213,15 +217,17 @@ function urlTarget(text: string): string | undefined {
   return rest;
 }
 
-/** `HOST:PORTS`, `[IPV6]:PORTS` or a URL (`tcp://HOST:PORT`) in one argument. */
+/** `HOST:PORTS`, `[IPV6]:PORTS`, a URL (`tcp://HOST:PORT`) or a unix socket (`unix:/path`) in one argument. */
 export function parseHostPorts(text: string): TargetGroup {
+  const unix = parseUnixTarget(text);
+  if (unix) return { host: unix.host, ports: [null] };
   const match = HOST_PORTS.exec(urlTarget(text) ?? text);
   if (!match) throw new UsageError(`target must be HOST PORT, HOST:PORT or [IPV6]:PORT, not ${quote(text)}`);
   return { host: parseHostPattern(match[1]), ports: parsePorts(match[2]) };
 }
 
 const MIX = 'HOST PORTS... and HOST:PORTS... do not mix';
-const isWholeTarget = (arg: string) => HOST_PORTS.test(arg) || URL_SCHEME.test(arg) || BARE_SCHEME.test(arg);
+const isWholeTarget = (arg: string) => HOST_PORTS.test(arg) || URL_SCHEME.test(arg) || BARE_SCHEME.test(arg) || isUnixTarget(arg);
 
 /**
  * The positional arguments, in one of two forms that do not mix: `HOST PORTS...` (the first argument is not a
@@ -250,7 +256,12 @@ export function parseTargetGroups(args: readonly string[]): TargetGroup[] {
 
 /** Every target of the groups, one at a time: addresses outer, ports inner, as nc and the command line read. */
 export function* expandGroups(groups: Iterable<TargetGroup>): Generator<TargetSpec> {
-  for (const { host, ports } of groups) {
+  for (const group of groups) {
+    if (group.host.kind === 'unix') {
+      yield { host: group.host, port: null };
+      continue;
+    }
+    const { host, ports } = group as Exclude<TargetGroup, { host: UnixHostSpec }>;
     if (host.kind !== 'range') {
       for (const port of ports) yield { host, port };
       continue;

@@ -1,5 +1,5 @@
 import { formatAddress, parseIPv4, parseIPv6 } from '../net/address';
-import { formatEndpoint, type Endpoint } from '../net/endpoint';
+import { formatEndpoint, type InetEndpoint } from '../net/endpoint';
 import { quote, UsageError } from '../usage';
 import { parseHost, parseWholeNumber } from './parse';
 
@@ -10,7 +10,7 @@ const BRACKETED = /^\[([^\]]*)\](?::(.*))?$/;
  * `[fe80::1%eth0]:5000`. A bare IPv6 address takes no port (`::1:5000` is itself an address): brackets give it
  * one. An address, never a name: the socket binds to exactly what was written. Port 0 (left out): the kernel picks.
  */
-export function parseSource(text: string, what = '--source'): Endpoint {
+export function parseSource(text: string, what = '--source'): InetEndpoint {
   const bracketed = BRACKETED.exec(text);
   const colons = text.split(':').length - 1;
   const [hostText, portText] = bracketed ? [bracketed[1], bracketed[2]] : colons === 1 ? text.split(':') : [text, undefined];
@@ -35,6 +35,6 @@ export function parseSource(text: string, what = '--source'): Endpoint {
 }
 
 /** The source as the user wrote it, in messages: `127.0.0.2`, or `127.0.0.2:5000` with a port. */
-export function formatSource(source: Endpoint): string {
+export function formatSource(source: InetEndpoint): string {
   return source.port ? formatEndpoint(source) : formatAddress(source.address);
 }

@@ -1,10 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { formatHostPort } from '../net/endpoint';
 import { quote, UsageError } from '../usage';
 import { addressCount, expandGroups, parseTargetGroups, type HostPattern, type TargetGroup, type TargetSpec } from './parse';
-
-/** `HOST:PORT` as a line of output shows a target. */
-export const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /**
  * A run's targets, made one at a time as the engine pulls them: an address range or a file is never expanded or
@@ -18,6 +16,8 @@ export class TargetSource implements Iterable<TargetSpec> {
   readonly sweep: boolean;
   /** At least as long as `HOST:PORT` of any target, as output shows it; null when a file gives some. */
   readonly width: number | null;
+  /** Every target is a unix socket (a file may give TCP ones: then not): TCP's options have nothing to act on. */
+  readonly unixOnly: boolean;
   private hostCheck: ((host: HostPattern) => void) | null = null;
 
   constructor(
@@ -28,11 +28,12 @@ export class TargetSource implements Iterable<TargetSpec> {
     this.count = file ? null : known;
     this.sweep = file !== null || groups.some((g) => g.host.kind === 'range');
     this.width = file ? null : Math.max(0, ...groups.map(groupWidth));
+    this.unixOnly = file === null && groups.length > 0 && groups.every((g) => g.host.kind === 'unix');
   }
 
   /** The API's and the tests' lists of targets, as they are. */
   static of(targets: readonly TargetSpec[]): TargetSource {
-    return new TargetSource(targets.map(({ host, port }) => ({ host, ports: [port] })));
+    return new TargetSource(targets.map((t): TargetGroup => (t.port === null ? { host: t.host, ports: [null] } : { host: t.host, ports: [t.port] })));
   }
 
   /** Command-line arguments (see parseTargetGroups), then a file's lines when there is one. */
@@ -59,8 +60,9 @@ export class TargetSource implements Iterable<TargetSpec> {
 
 function groupWidth(group: TargetGroup): number {
   const { host } = group;
-  const port = String(group.ports.reduce((a, b) => Math.max(a, b), 0)).length;
-  if (host.kind !== 'range') return hostPort(host.text, 0).length - 1 + port;
+  if (host.kind === 'unix') return formatHostPort(host.text, null).length;
+  const port = String((group.ports as readonly number[]).reduce((a, b) => Math.max(a, b), 0)).length;
+  if (host.kind !== 'range') return formatHostPort(host.text, 0).length - 1 + port;
   return host.width + (host.family === 6 ? 2 : 0) + 1 + port;
 }
 

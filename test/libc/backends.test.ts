@@ -43,7 +43,9 @@ describe('ffi-napi and koffi produce identical call records', () => {
     const viaKoffi = await probe({ ...options, backend: 'koffi' });
     assert.deepEqual(comparable(viaKoffi.addresses[0].records), comparable(viaFfiNapi.addresses[0].records));
     assert.ok(viaFfiNapi.addresses[0].records.some((r) => r.call === 'bind' && r.ret === 0));
-    assert.equal(viaFfiNapi.verdict?.local?.address.bytes.join('.'), '127.0.0.2');
+    const local = viaFfiNapi.verdict?.local;
+    assert.ok(local && 'address' in local);
+    assert.equal(local.address.bytes.join('.'), '127.0.0.2');
   });
 
   const scenarios: [string, () => Promise<number> | number][] = [

@@ -33,6 +33,42 @@ describe('sockaddr encoding, byte for byte as <netinet/in.h> lays it out', () =>
       assert.deepEqual(decodeSockaddr(buf, buf.length), endpoint);
       assert.equal(decodeSockaddr(buf, buf.length - 1), undefined);
     }
-    assert.equal(decodeSockaddr(Buffer.from([1, 0, 0, 0]), 4), undefined);
+    assert.equal(decodeSockaddr(Buffer.from([17, 0, 0, 0]), 4), undefined, 'AF_PACKET');
   });
 });
+
+describe('sockaddr_un, byte for byte as <sys/un.h> lays it out', () => {
+  it('a pathname: family 1, the path, its NUL; the length counts the NUL (as the kernel reports a bound path)', () => {
+    const buf = encodeSockaddr({ family: 'unix', path: '/run/x.sock' });
+    assert.equal(buf.length, 2 + 11 + 1);
+    assert.equal(buf.toString('hex'), '0100' + Buffer.from('/run/x.sock').toString('hex') + '00');
+  });
+
+  it('an abstract name: family, a NUL, the name, and no trailing NUL (it would be part of the name)', () => {
+    const buf = encodeSockaddr({ family: 'unix', path: '@name' });
+    assert.equal(buf.length, 2 + 1 + 4);
+    assert.equal(buf.toString('hex'), '0100' + '00' + Buffer.from('name').toString('hex'));
+  });
+
+  it('the longest names fill sun_path exactly; one byte more is refused before a byte is written', () => {
+    assert.equal(encodeSockaddr({ family: 'unix', path: `/${'a'.repeat(106)}` }).length, 110);
+    assert.equal(encodeSockaddr({ family: 'unix', path: `@${'a'.repeat(107)}` }).length, 110);
+    for (const path of [`/${'a'.repeat(107)}`, `@${'a'.repeat(108)}`, '', '@', '/a\0b']) {
+      const buf = Buffer.alloc(128, 0xee);
+      assert.throws(() => encodeSockaddrInto(buf, { family: 'unix', path }), RangeError, JSON.stringify(path));
+      assert.ok(buf.every((b) => b === 0xee), 'nothing written');
+    }
+  });
+
+  it('decodes an unnamed socket (length 2), a pathname up to its NUL, an abstract name up to the length', () => {
+    assert.deepEqual(decodeSockaddr(Buffer.from([1, 0]), 2), { family: 'unix', path: '' });
+    for (const path of ['/run/x.sock', '@name', 'relative.sock']) {
+      const buf = encodeSockaddr({ family: 'unix', path });
+      assert.deepEqual(decodeSockaddr(buf, buf.length), { family: 'unix', path });
+    }
+    const padded = Buffer.alloc(110);
+    encodeSockaddrInto(padded, { family: 'unix', path: '/x' });
+    assert.deepEqual(decodeSockaddr(padded, 110), { family: 'unix', path: '/x' }, 'sizeof(struct sockaddr_un): up to the NUL');
+  });
+});
+

@@ -70,3 +70,32 @@ describe('explanations read the sequence, not just the errno', () => {
     assert.match(explain([failed], 0), /RLIMIT_NOFILE \(ulimit -n\)/);
   });
 });
+
+describe('explanations of AF_UNIX answers: settled in the call, no SYN', () => {
+  const e = constants.errno;
+  const base = { attempt: 1, startMs: 0, durationUs: 1, errno: 0, errnoName: null, strerror: 'Success', ret: 0 };
+  const socket: CallRecord = { ...base, call: 'socket', family: 'AF_UNIX', type: 'SOCK_STREAM', protocol: 0, ret: 3 };
+  const setNonblocking: CallRecord = { ...base, call: 'fcntl', fd: 3, cmd: 'F_SETFL', flags: 'O_RDWR|O_NONBLOCK' };
+  const connect = (path: string, errno: number): CallRecord => ({
+    ...base, call: 'connect', fd: 3, peer: { family: 'unix', path }, addrlen: 14, ret: errno ? -1 : 0, errno,
+    errnoName: errno ? Object.keys(e).find((k) => e[k as keyof typeof e] === errno)! : null,
+  });
+  const said = (...records: CallRecord[]) => explain(records, records.length - 1);
+
+  it('names what each errno means for a socket file or an abstract name', () => {
+    assert.match(said(socket), /a new AF_UNIX stream socket, fd 3/);
+    assert.match(said(socket, setNonblocking), /instead of waiting for room in a full backlog/);
+    assert.match(said(socket, setNonblocking, connect('/x', 0)), /queued this connection on its backlog within the call .* connected/);
+    assert.match(said(socket, setNonblocking, connect('/x', e.ENOENT)), /no such file/);
+    assert.match(said(socket, setNonblocking, connect('/x', e.ECONNREFUSED)), /a socket file outlives its listener \(it stays until unlinked\)/);
+    assert.match(said(socket, setNonblocking, connect('@x', e.ECONNREFUSED)), /nobody holds that abstract name in this network namespace/);
+    assert.match(said(socket, setNonblocking, connect('/x', e.EAGAIN)), /where TCP would drop the SYN and say nothing/);
+    assert.match(said(socket, connect('/x', e.EAGAIN)), /stayed full for as long as SO_SNDTIMEO allows/);
+    assert.match(said(socket, setNonblocking, connect('/x', e.EACCES)), /needs write permission on the socket file/);
+    assert.match(said(socket, setNonblocking, connect('/x', e.EPERM)), /SELinux or AppArmor, or a seccomp filter/);
+    assert.match(said(socket, setNonblocking, connect('/x', e.EPROTOTYPE)), /not a stream socket \(SOCK_DGRAM or SOCK_SEQPACKET\)/);
+    const unnamed: CallRecord = { ...base, call: 'getsockname', fd: 3, local: { family: 'unix', path: '' } };
+    assert.match(said(socket, connect('/x', 0), unnamed), /the client end is unnamed/);
+  });
+});
+

@@ -42,7 +42,7 @@ describe('the verdict of an attempt: the first call that settles it', () => {
   }
   it('a failed bind() names the call', () => assert.equal(verdictOf([bindFailed(e.EADDRINUSE)]).failedCall, 'bind'));
   it('a connected verdict names the local end; a failure names none', () => {
-    assert.equal(verdictOf([connect(0), local(50000)]).local?.port, 50000);
+    assert.deepEqual(verdictOf([connect(0), local(50000)]).local, { ...peer, port: 50000 });
     assert.equal(verdictOf([connect(e.ECONNREFUSED)]).local, null);
   });
   it('EINPROGRESS and EALREADY settle nothing; EISCONN means connected', () => {
@@ -66,3 +66,33 @@ describe('the verdict of a target, from its addresses', () => {
     assert.equal(targetVerdict([], null).kind, 'unresolved');
   });
 });
+
+describe('AF_UNIX answers: family-aware where TCP would mean something else', () => {
+  const unixPeer = { family: 'unix', path: '/run/x.sock' } as const;
+  const unixConnect = (errno: number): CallRecord => ({ ...base, call: 'connect', fd: 3, peer: unixPeer, addrlen: 14, ret: errno ? -1 : 0, errno, errnoName: named(errno) });
+  const cases: [number, VerdictKind][] = [
+    [e.ENOENT, 'refused'], // no socket file: nothing listens
+    [e.ECONNREFUSED, 'refused'], // a stale file, or an abstract name nobody holds
+    [e.EAGAIN, 'timeout'], // the backlog is full: what a full TCP accept queue says by silence
+    [e.EACCES, 'local-error'],
+    [e.EPERM, 'local-error'],
+    [e.EPROTOTYPE, 'local-error'], // not a stream socket
+  ];
+  for (const [errno, kind] of cases) {
+    it(`${named(errno)} is ${kind} on a unix socket`, () => {
+      const verdict = verdictOf([unixConnect(errno)]);
+      assert.deepEqual([verdict.kind, verdict.errnoName], [kind, named(errno)]);
+    });
+  }
+  it('ENOENT and EAGAIN from a TCP connect() stay local errors (a shortage here, not an answer)', () => {
+    assert.equal(verdictOf([connect(e.ENOENT)]).kind, 'local-error');
+    assert.equal(verdictOf([connect(e.EAGAIN)]).kind, 'local-error');
+  });
+  it('connected, with the unnamed client end; never a self-connect', () => {
+    const unnamed: CallRecord = { ...base, call: 'getsockname', fd: 3, local: { family: 'unix', path: '' }, ret: 0, errno: 0, errnoName: null };
+    assert.deepEqual(verdictOf([unixConnect(0), unnamed]), { kind: 'connected', errnoName: null, failedCall: null, local: { family: 'unix', path: '' } });
+    const samePath: CallRecord = { ...unnamed, local: unixPeer } as CallRecord;
+    assert.equal(verdictOf([unixConnect(0), samePath]).kind, 'connected');
+  });
+});
+

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import Ajv from 'ajv';
 import { BACKEND, closedPort, ROOT, runCli, serverForSuite, startFullBacklog, startListener } from '../helpers';
+import { randomAbstractName, socketDirForSuite, startUnixServer, type Held } from '../unix-helpers';
 
 type Schema = Record<string, unknown> & { definitions: Record<string, unknown> };
 
@@ -65,9 +66,13 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
   const listener = serverForSuite(() => startListener());
   const fullQueue = serverForSuite(() => startFullBacklog());
   let closed: number;
+  const sockets = socketDirForSuite();
+  let unixListener: Held;
   before(async () => {
     closed = await closedPort();
+    unixListener = await startUnixServer('listen', sockets.file('l.sock'));
   });
+  after(() => unixListener.close());
 
   const runs: [string, () => string[]][] = [
     ['repeat, closed port', () => ['127.0.0.1', String(closed)]],
@@ -81,6 +86,8 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
     ['--wait --stable', () => ['127.0.0.1', String(listener.port), '--wait', '2s', '--stable', '100ms', '-i', '20ms']],
     ['--source, one target', () => ['127.0.0.1', String(listener.port), '-m', 'poll', '--source', '127.0.0.2']],
     ['--source with a port, bind() refused', () => [`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--source', `127.0.0.1:${listener.port}`]],
+    ['a unix socket, listening', () => [`unix:${sockets.file('l.sock')}`, '-m', 'poll']],
+    ['unix and TCP targets', () => [`unix:${sockets.file('l.sock')}`, `unix:${sockets.file('none.sock')}`, `unix:${randomAbstractName()}`, `127.0.0.1:${listener.port}`, '--tcp-info']],
   ];
   for (const [label, args] of runs) {
     it(label, async () => {

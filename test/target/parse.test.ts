@@ -119,10 +119,9 @@ describe('URL forms: dockerize and wait-on spellings of HOST:PORT', () => {
     assert.deepEqual(show(['tcp://db:1', 'cache:2', 'tcp:3']), ['db/1', 'cache/2', 'localhost/3']);
     assert.throws(() => parseTargets(['tcp://db:1', '2']), /'2' is not a HOST:PORTS target/);
   });
-  it('tcp: and unix: are always schemes; unix sockets are for later; any other scheme says only TCP is probed', () => {
-    assert.throws(() => parseTargets(['unix:/run/app.sock']), /'unix:\/run\/app\.sock': unix sockets are not supported yet/);
-    assert.throws(() => parseTargets(['unix:///run/app.sock']), /unix sockets are not supported yet/);
-    assert.throws(() => parseTargets(['http://db:80']), /'http:\/\/db:80' is a http URL, but connprobe probes only a TCP connect\(\): write tcp:\/\/HOST:PORT/);
+  it('tcp: and unix: are always schemes (unix: a unix socket, below); any other scheme says only TCP and unix sockets are probed', () => {
+    assert.deepEqual(show(['unix:/run/app.sock', 'UNIX:///run/app.sock']), ['unix:/run/app.sock/null', 'unix:/run/app.sock/null']);
+    assert.throws(() => parseTargets(['http://db:80']), /'http:\/\/db:80' is a http URL, but connprobe probes only a TCP or unix socket connect\(\): write tcp:\/\/HOST:PORT or unix:PATH/);
     assert.throws(() => parseTargets(['https://x']), /is a https URL/);
     for (const text of ['tcp://db', 'tcp://5432', 'tcp://db:5432/', 'tcp:', 'tcp://::1:80']) {
       assert.throws(() => parseTargets([text]), /a URL target is tcp:\/\/HOST:PORT|port must be/, text);
@@ -191,5 +190,33 @@ describe('service names as ports, as nc looks them up', () => {
       const listed = system.ports.get(name);
       if (listed !== undefined) assert.equal(listed, port, name);
     }
+  });
+});
+
+describe('unix socket targets', () => {
+  const unix = (args: string[]) => parseTargets(args).map((t) => [t.host.text, t.port, t.host.kind === 'unix' ? t.host.endpoint.path : undefined]);
+  it('unix:/path, unix:@name, dockerize\'s unix:///path and wait-on\'s socket:/path; shown in the unix: form', () => {
+    assert.deepEqual(unix(['unix:/run/x.sock']), [['unix:/run/x.sock', null, '/run/x.sock']]);
+    assert.deepEqual(unix(['unix:@name']), [['unix:@name', null, '@name']]);
+    assert.deepEqual(unix(['unix:///run/x.sock']), [['unix:/run/x.sock', null, '/run/x.sock']]);
+    assert.deepEqual(unix(['socket:/run/x.sock']), [['unix:/run/x.sock', null, '/run/x.sock']]);
+  });
+  it('a relative path is taken as given (from the current directory); ./@x is a path, @x a name', () => {
+    assert.deepEqual(unix(['unix:run/x.sock']), [['unix:run/x.sock', null, 'run/x.sock']]);
+    assert.deepEqual(unix(['unix:./@x']), [['unix:./@x', null, './@x']]);
+  });
+  it('a path with colons is one target, among others', () => {
+    assert.deepEqual(unix(['unix:/tmp/a:b', 'unix:@x']).map(([text]) => text), ['unix:/tmp/a:b', 'unix:@x']);
+    const mixed = parseTargets(['unix:/tmp/a:b', '127.0.0.1:80']);
+    assert.deepEqual(mixed.map((t) => [t.host.kind, t.port]), [['unix', null], ['address', 80]]);
+  });
+  it('sun_path\'s limits, counted in bytes: 107 for a path (plus its NUL), 107 for an abstract name; no NUL inside', () => {
+    assert.equal(parseTargets([`unix:/${'a'.repeat(106)}`]).length, 1, '107 bytes');
+    assert.equal(parseTargets([`unix:@${'a'.repeat(107)}`]).length, 1, '107 bytes');
+    assert.throws(() => parseTargets([`unix:/${'a'.repeat(107)}`]), /107 bytes at most \(plus its NUL\), not 108/);
+    assert.throws(() => parseTargets([`unix:@${'a'.repeat(108)}`]), /107 bytes at most, not 108/);
+    assert.throws(() => parseTargets([`unix:/${'é'.repeat(54)}`]), /not 109/);
+    assert.throws(() => parseHostPorts('unix:/tmp/a\0b'), /cannot contain a NUL byte/);
+    assert.throws(() => parseHostPorts('unix:@a\0b'), /cannot contain a NUL byte/);
   });
 });

@@ -49,6 +49,28 @@ describe('a target source is expanded lazily, and knows its shape without expand
   });
 });
 
+describe('unix socket targets in a source: one target each, with no port', () => {
+  const scratch = scratchFiles('connprobe-unix-targets-');
+
+  it('counted, made and measured like the others; not a sweep; every target unix is known without a file', () => {
+    const shape = (source: TargetSource) => [source.count, source.sweep, source.many, source.width, source.unixOnly];
+    const one = TargetSource.parse(['unix:/run/app.sock']);
+    assert.deepEqual(shape(one), [1, false, false, 'unix:/run/app.sock'.length, true]);
+    assert.deepEqual(show(one), ['unix:/run/app.sock/null']);
+    const mixed = TargetSource.parse(['unix:@name', 'db:5432,5433', 'socket:/a.sock']);
+    assert.deepEqual(shape(mixed), [4, false, true, 'unix:/a.sock'.length, false]);
+    assert.deepEqual(show(mixed), ['unix:@name/null', 'db/5432', 'db/5433', 'unix:/a.sock/null']);
+    assert.equal(TargetSource.parse(['127.0.0.1-2:80', 'unix:/run/a-long-socket-name.sock']).width, 'unix:/run/a-long-socket-name.sock'.length);
+    assert.deepEqual(shape(TargetSource.of([...TargetSource.parse(['unix:@x', 'unix:@y'])])), [2, false, true, 'unix:@x'.length, true]);
+  });
+
+  it('a file may give unix targets, and a file may give TCP ones: with a file, not every target is known to be unix', () => {
+    const source = TargetSource.parse(['unix:/a.sock'], TargetFile.open(scratch.write('list', 'unix:/b.sock\nsocket:/c.sock db:1\n')));
+    assert.equal(source.unixOnly, false);
+    assert.deepEqual(show(source), ['unix:/a.sock/null', 'unix:/b.sock/null', 'unix:/c.sock/null', 'db/1']);
+  });
+});
+
 describe('--targets-file: one target per line, read as the engine pulls', () => {
   const scratch = scratchFiles('connprobe-targets-');
   const { dir } = scratch;
@@ -65,7 +87,7 @@ describe('--targets-file: one target per line, read as the engine pulls', () => 
     const path = file('bad', 'db 5432\n\n# ok so far\nhttp://db:80\ndb 1\n');
     const iterator = TargetSource.parse([], TargetFile.open(path))[Symbol.iterator]();
     assert.equal(iterator.next().value?.port, 5432);
-    assert.throws(() => iterator.next(), { name: 'UsageError', message: `${path}:4: 'http://db:80' is a http URL, but connprobe probes only a TCP connect(): write tcp://HOST:PORT` });
+    assert.throws(() => iterator.next(), { name: 'UsageError', message: `${path}:4: 'http://db:80' is a http URL, but connprobe probes only a TCP or unix socket connect(): write tcp://HOST:PORT or unix:PATH` });
   });
 
   it('a host of the wrong family (-4, -6) is a bad line too', () => {
