@@ -87,9 +87,9 @@ export interface ConcurrentReport {
 /** Probes many targets at once (non-blocking sockets, one poll()), optionally waiting for each to meet `expect`. */
 export async function probeConcurrently(options: ConcurrentOptions): Promise<ConcurrentReport> {
   const { targets, waitMs, stableMs, intervalMs, concurrency, expect, source, ...common } = options;
-  const resolved = resolveOptions({ ...common, source: sourceOf(source), targets, waitMs, stableMs, intervalMs, concurrency, expect, mode: 'poll' });
-  // one target without a wait is probed as a scan too: the API's shape does not change with the list's length
-  const run = await collect({ ...resolved, scan: true }, common);
+  // one target without a wait is probed as several are: the API's shape does not change with the list's length
+  const input = { ...common, source: sourceOf(source), targets, waitMs, stableMs, intervalMs, concurrency, expect, mode: 'poll' as const };
+  const run = await collect(resolveOptions(input, undefined, true), common);
   return { targets: run.results, concurrency: run.concurrency, backend: run.backend, interrupted: run.interrupted, durationMs: run.durationMs };
 }
 

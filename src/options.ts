@@ -223,8 +223,10 @@ function familyOf(input: OptionsInput, spell: OptionSpelling): Family | undefine
 /**
  * Decides every option: checks each value, applies the defaults, and refuses combinations where an option would
  * do nothing. Throws UsageError (one line, naming the option as `spell` writes it) before anything is probed.
+ * `concurrently`: probe as several targets are (one connect() per socket, one poll()) even one target, as the
+ * API's probeConcurrently does, and judge the options by that shape.
  */
-export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_SPELLING): Options {
+export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_SPELLING, concurrently = false): Options {
   const targets = input.targets instanceof TargetSource ? input.targets : TargetSource.of(input.targets);
   if (targets.count === 0) throw new UsageError('missing target: give HOST PORT or HOST:PORT');
   for (const name of Object.keys(RANGES) as OptionName[]) checkRange(input, name, spell);
@@ -252,7 +254,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
   }
 
   const wait = input.waitMs !== undefined;
-  const scan = targets.many || wait;
+  const scan = concurrently || targets.many || wait;
   const format = input.format ?? DEFAULTS.format;
   const mode = input.mode ?? DEFAULTS.mode;
   if (scan && mode !== 'poll' && input.mode !== undefined) {

@@ -61,7 +61,7 @@ export interface EngineSummary {
   readonly stoppedBy?: unknown;
 }
 
-/** One socket's life: its calls, its fd while open, and when its answer came. */
+/** One socket's life: its answer so far, its fd while open, and when the answer came. */
 class Attempt {
   /** The answer so far, folded call by call. */
   readonly verdict = new VerdictFold();
@@ -75,12 +75,7 @@ class Attempt {
   connectStartMs = NaN;
   answeredAtMs: number | null = null;
 
-  constructor(
-    readonly job: Job,
-    readonly number: number,
-    /** Kept only when records are (a shared empty array otherwise). */
-    readonly records: CallRecord[],
-  ) {}
+  constructor(readonly job: Job, readonly number: number) {}
 
   /** A connect() or SO_ERROR gave the answer (connected, refused, ...), so no wait is needed. */
   get settled(): boolean {
@@ -225,7 +220,8 @@ class Engine {
   }
 
   private onRecord(owner: Attempt | null, record: CallRecord): void {
-    if (owner && this.o.keepRecords) owner.records.push(record);
+    // one attempt of an address is in flight at a time: its records go straight to the address, in order
+    if (owner && this.o.keepRecords) owner.job.records.push(record);
     if (this.o.emitCalls) {
       this.o.onEvent({ type: 'call', target: owner ? owner.job.target.index : null, peer: owner ? owner.job.peer : null, record });
     }
@@ -322,7 +318,7 @@ class Engine {
   /** socket(), set-up and the plan's connect() calls; the attempt is then parked, or finished. */
   private startAttempt(job: Job): 'parked' | 'finished' | 'no-fd' | Promise<'finished'> {
     const { plan } = this.o;
-    const attempt = new Attempt(job, job.attemptsMade + 1, this.o.keepRecords ? [] : NONE);
+    const attempt = new Attempt(job, job.attemptsMade + 1);
     const socket = this.tracer.socket(attempt, job.peer, plan.setup === 'sock-nonblock');
     if (socket.ret === -1 && (socket.errno === E.EMFILE || socket.errno === E.ENFILE) && this.parked.size > 0) {
       this.limit = this.parked.size; // the fd limit is tighter than counted: never exceed what is in flight now
@@ -463,7 +459,6 @@ class Engine {
   private conclude(attempt: Attempt): void {
     const { job } = attempt;
     job.inFlight = null;
-    if (this.o.keepRecords) job.records.push(...attempt.records);
     if (attempt.cutShort) return this.endJob(job, 'interrupted', null);
     const verdict = attempt.verdict.verdict();
     const answered = verdict.kind !== 'timeout' && verdict.kind !== 'local-error' && attempt.answeredAtMs !== null;
@@ -519,8 +514,7 @@ class Engine {
     if (attempt) {
       this.parked.delete(attempt.fd);
       this.tracer.close(attempt, attempt.fd);
-      if (this.o.keepRecords) job.records.push(...attempt.records);
-      job.inFlight = null;
+        job.inFlight = null;
     }
     remove(this.scheduled, job);
     remove(this.pending, job);
