@@ -63,6 +63,7 @@ one line per target.`;
 const EXAMPLES = `Examples:
 ${table(46, [
   ['connprobe 127.0.0.1 12345 --explain', 'the classic puzzle, call by call'],
+  ['sudo connprobe 127.0.0.1 12345 --packets', '... with the SYNs and RSTs behind it'],
   ['connprobe 127.0.0.1 12345 -f classic', 'what the C reproduction prints'],
   ['connprobe [::1]:5432 -m poll -t 500ms', "man 2 connect's way to wait"],
   ['connprobe localhost 8080 -m fresh -c 5', 'tcping: five sockets, statistics'],
@@ -134,6 +135,8 @@ interface CliOptions {
   targetsFile?: string;
   open?: boolean;
   timestamps?: boolean;
+  packets?: boolean;
+  pcap?: string;
 }
 
 /**
@@ -171,6 +174,8 @@ function buildProgram(): Command {
     .option('--open', 'list only the targets that connected; count the others (as nmap --open)')
     .option('-e, --explain', 'after each call, one line on what the kernel did and why (Linux)')
     .option('--tcp-info', 'read TCP_INFO before close(): state, SYN retransmissions, RTT')
+    .option('--packets', "capture the probe's own packets and show each after the call it came during, as tcpdump writes them (root or CAP_NET_RAW)")
+    .option('--pcap <file>', "write the probe's packets to FILE in pcap format, for tcpdump -r or Wireshark (captures, as --packets)")
     .addOption(new Option('-f, --format <format>', 'human, classic, json or ndjson (default: human)').choices(FORMATS).default('human'))
     .option('--json', 'same as --format json: one JSON document (schema/connprobe.schema.json)')
     .option('--ndjson', 'same as --format ndjson: one JSON event per line, streamed')
@@ -240,6 +245,8 @@ const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   format: '--format', explain: '--explain', tcpInfo: '--tcp-info', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
   open: '--open',
   timestamps: '--timestamps',
+  packets: '--packets',
+  pcap: '--pcap',
 };
 
 /** argv's text → numbers and lists; then the options module decides and checks everything, as for the API. */
@@ -275,6 +282,8 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       any: o.any,
       open: o.open,
       timestamps: o.timestamps,
+      packets: o.packets,
+      pcap: o.pcap,
     },
     (name) => FLAGS[name],
   );
@@ -394,12 +403,15 @@ export async function runCli(argv: readonly string[], command?: readonly string[
     return fail(failure.message, failure.code);
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_CODES.usage);
-    if (error instanceof UnsupportedPlatformError || error instanceof BackendUnavailableError) {
+    if (error instanceof UnsupportedPlatformError || error instanceof BackendUnavailableError || isCaptureUnavailable(error)) {
       return fail(error.message, EXIT_CODES['local-error']);
     }
     throw error;
   }
 }
+
+/** --packets could not open its socket (no CAP_NET_RAW): a local error; the packet module is loaded only if it ran. */
+const isCaptureUnavailable = (error: unknown): error is Error => error instanceof Error && error.name === 'CaptureUnavailableError';
 
 export function main(argv: readonly string[]): void {
   const { own, command } = splitCommand(argv);

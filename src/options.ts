@@ -54,6 +54,10 @@ export interface OptionsInput {
   readonly open?: boolean;
   /** Start each human output line with the wall-clock time (strace -tt). */
   readonly timestamps?: boolean;
+  /** Capture the probe's own packets (an AF_PACKET socket: root or CAP_NET_RAW) and show them with the calls. */
+  readonly packets?: boolean;
+  /** Write the probe's packets to this file, in pcap format (captures them, as `packets` does). */
+  readonly pcap?: string;
 }
 
 /** A run's options, every one decided and checked. */
@@ -88,6 +92,10 @@ export interface Options {
   readonly expectation: Expectation;
   readonly open: boolean;
   readonly timestamps: boolean;
+  /** Capture the probe's packets: --packets, or --pcap. */
+  readonly packets: boolean;
+  /** Where --pcap writes them; null: nowhere. */
+  readonly pcap: string | null;
 }
 
 /** Every default, in one place. */
@@ -167,6 +175,13 @@ const DOES_NOTHING: { readonly [K in OptionName]?: (s: Shape, spell: OptionSpell
     s.format === 'classic' && s.mode === 'repeat' && !s.scan
       ? `${spell('format')} classic in repeat mode never waits for an answer, as the seed program does not`
       : undefined,
+  packets: (s, spell) =>
+    s.unixOnly
+      ? 'every target is a unix socket, and a unix socket sends no packets'
+      : s.format === 'classic'
+        ? `${spell('format')} classic prints what the seed program prints, and it captures nothing`
+        : undefined,
+  pcap: (s) => (s.unixOnly ? 'every target is a unix socket, and a unix socket sends no packets' : undefined),
   timestamps: (s, spell) =>
     s.format === 'human'
       ? undefined
@@ -298,7 +313,8 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     backend: input.backend,
     format,
     explain: input.explain ?? false,
-    tcpInfo: input.tcpInfo === true || (input.explain === true && format !== 'classic'),
+    // --explain and --packets read the kernel's account too, wherever calls are shown
+    tcpInfo: input.tcpInfo === true || ((input.explain === true || input.packets === true) && format !== 'classic' && !(scan && format === 'human')),
     expectation: {
       verdicts: input.expect ? new Set(input.expect) : undefined,
       sequence: input.expectSequence,
@@ -306,5 +322,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     },
     open: input.open ?? false,
     timestamps: input.timestamps ?? false,
+    packets: input.packets === true || input.pcap !== undefined,
+    pcap: input.pcap ?? null,
   };
 }

@@ -47,6 +47,8 @@ export async function run(options: Options, io: RunIo): Promise<number> {
   const { libc, fallbackReason } = loadBackend(options.backend);
   if (fallbackReason !== undefined && !io.quiet) io.notice?.(fallbackReason);
   const tally = new ExitCodeTally(options.expectation);
+  // before any output: without CAP_NET_RAW, one line and exit 6, nothing probed
+  const packets = options.packets ? (require('./packet/socket') as typeof import('./packet/socket')).openCapture(libc, options.pcap) : undefined;
   sink.start({ options, backend: libc.backend, startedAt: new Date() });
   const summary = await runProbe(
     options,
@@ -57,6 +59,7 @@ export async function run(options: Options, io: RunIo): Promise<number> {
       maxPollMs: sink.maxPollMs,
       signal: io.signal,
       onAdmit: sink.onAdmit,
+      packets,
       onEvent: (event) => {
         if (event.type === 'target') {
           const { result } = event;
@@ -72,7 +75,7 @@ export async function run(options: Options, io: RunIo): Promise<number> {
   const badInput = summary.stoppedBy !== undefined && !summary.interrupted;
   const exitCode = io.finalExitCode(badInput ? EXIT_CODES.usage : tally.code());
   if (!badInput && tally.code() !== 0) io.onFailure?.(tally.failureSummary());
-  sink.end({ exitCode, interrupted: summary.interrupted, durationMs: summary.durationMs });
+  sink.end({ exitCode, interrupted: summary.interrupted, durationMs: summary.durationMs, capture: summary.capture });
   if (badInput) throw summary.stoppedBy;
   const unmet = exitCode === EXPECTATION_NOT_MET && !io.quiet ? tally.unmetMessage() : undefined;
   if (unmet) io.writeError(`connprobe: ${unmet}`); // exit 8 says why, after the results (stdout may be JSON)

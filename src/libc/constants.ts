@@ -49,6 +49,33 @@ export interface PlatformConstants {
   readonly SIZEOF_SIGACTION: number;
   /** glibc's sigset_t: 1024 bits, of which the kernel reads 64. */
   readonly SIZEOF_SIGSET: number;
+  // --packets: an AF_PACKET socket in cooked mode (SOCK_DGRAM: from the network header on, whatever the link)
+  readonly AF_PACKET: number;
+  readonly SOCK_DGRAM: number;
+  readonly ETH_P_ALL: number;
+  readonly ETH_P_IP: number;
+  readonly ETH_P_IPV6: number;
+  readonly SO_ATTACH_FILTER: number;
+  readonly SO_RCVBUFFORCE: number;
+  readonly SO_TIMESTAMPNS: number;
+  readonly SOL_PACKET: number;
+  readonly PACKET_STATISTICS: number;
+  /** sll_pkttype: a packet to this host, and one this host sent (a tap on lo sees each segment as both). */
+  readonly PACKET_HOST: number;
+  readonly PACKET_OUTGOING: number;
+  /** ioctl: the kernel's timestamp of the last packet read, a struct timespec (CLOCK_REALTIME). */
+  readonly SIOCGSTAMPNS: number;
+  readonly MSG_TRUNC: number;
+  readonly MSG_DONTWAIT: number;
+  readonly CLOCK_REALTIME: number;
+  readonly SIZEOF_SOCKADDR_LL: number;
+  readonly SIZEOF_TIMESPEC: number;
+  /** struct sock_fprog: an unsigned short count, padding, then a pointer to the instructions. */
+  readonly SIZEOF_SOCK_FPROG: number;
+  /** struct sock_filter: one classic BPF instruction (u16 code, u8 jt, u8 jf, u32 k). */
+  readonly SIZEOF_SOCK_FILTER: number;
+  /** struct tpacket_stats: tp_packets and tp_drops, two unsigned ints. */
+  readonly SIZEOF_TPACKET_STATS: number;
 }
 
 const LINUX_64: PlatformConstants = {
@@ -93,6 +120,27 @@ const LINUX_64: PlatformConstants = {
   CLOSE_RANGE_CLOEXEC: 4,
   SIZEOF_SIGACTION: 152,
   SIZEOF_SIGSET: 128,
+  AF_PACKET: 17,
+  SOCK_DGRAM: 2,
+  ETH_P_ALL: 0x0003,
+  ETH_P_IP: 0x0800,
+  ETH_P_IPV6: 0x86dd,
+  SO_ATTACH_FILTER: 26,
+  SO_RCVBUFFORCE: 33,
+  SO_TIMESTAMPNS: 35,
+  SOL_PACKET: 263,
+  PACKET_STATISTICS: 6,
+  PACKET_HOST: 0,
+  PACKET_OUTGOING: 4,
+  SIOCGSTAMPNS: 0x8907,
+  MSG_TRUNC: 0x20,
+  MSG_DONTWAIT: 0x40,
+  CLOCK_REALTIME: 0,
+  SIZEOF_SOCKADDR_LL: 20,
+  SIZEOF_TIMESPEC: 16,
+  SIZEOF_SOCK_FPROG: 16,
+  SIZEOF_SOCK_FILTER: 8,
+  SIZEOF_TPACKET_STATS: 8,
 };
 
 const TABLE: Readonly<Record<string, PlatformConstants>> = {

@@ -59,6 +59,7 @@ let strerror: ((errno: number) => string | null) | undefined;
 const sigaction = prepare('sigaction', ['int', 'pointer', 'pointer']);
 const sigprocmask = prepare('sigprocmask', ['int', 'pointer', 'pointer']);
 const execvp = prepare('execvp', ['pointer', 'pointer']);
+const setsockopt = prepare('setsockopt', ['int', 'int', 'int', 'pointer', 'uint32']);
 
 const symbols: LibcSymbols = {
   socket: prepare('socket', ['int', 'int', 'int']),
@@ -67,7 +68,7 @@ const symbols: LibcSymbols = {
   bind: prepare('bind', ['int', 'pointer', 'uint32']),
   poll: prepare('poll', ['pointer', 'ulong', 'int']),
   getsockopt: prepare('getsockopt', ['int', 'int', 'int', 'pointer', 'pointer']),
-  setsockopt: prepare('setsockopt', ['int', 'int', 'int', 'pointer', 'uint32']),
+  setsockopt,
   getsockname: prepare('getsockname', ['int', 'pointer', 'pointer']),
   getrlimit: prepare('getrlimit', ['int', 'pointer']),
   close: prepare('close', ['int']),
@@ -85,6 +86,16 @@ const symbols: LibcSymbols = {
     strings.forEach((s, i) => ref.writePointer(array, i * ref.sizeof.pointer, s));
     return execvp(ref.allocCString(file, 'utf8'), array);
   },
+  setsockopt_fprog(fd, level, option, instructions, count) {
+    // struct sock_fprog: unsigned short len, padding, then the pointer (writePointer keeps `instructions` alive)
+    const prog = Buffer.alloc(2 * ref.sizeof.pointer);
+    prog.writeUInt16LE(count, 0);
+    ref.writePointer(prog, ref.sizeof.pointer, instructions);
+    return setsockopt(fd, level, option, prog, prog.length);
+  },
+  recvfrom: prepare('recvfrom', ['int', 'pointer', 'ulong', 'int', 'pointer', 'pointer']),
+  ioctl: prepare('ioctl', ['int', 'ulong', 'pointer']),
+  clock_gettime: prepare('clock_gettime', ['int', 'pointer']),
 };
 
 /** errno as ffi-napi's ffi.errno() reads it (its _errno helper), prepared like the calls: nothing runs before it. */

@@ -10,6 +10,11 @@ let sigaction: ReturnType<typeof libc.func> | undefined;
 let sigprocmask: ReturnType<typeof libc.func> | undefined;
 let closeRange: ReturnType<typeof libc.func> | undefined;
 let execvp: ReturnType<typeof libc.func> | undefined;
+let setsockoptFprog: ReturnType<typeof libc.func> | undefined;
+let fprog: ReturnType<typeof koffi.struct> | undefined;
+let recvfrom: ReturnType<typeof libc.func> | undefined;
+let ioctl: ReturnType<typeof libc.func> | undefined;
+let clockGettime: ReturnType<typeof libc.func> | undefined;
 
 const symbols: LibcSymbols = {
   socket: libc.func('int socket(int domain, int type, int protocol)'),
@@ -30,6 +35,18 @@ const symbols: LibcSymbols = {
     (closeRange ??= libc.func('int close_range(unsigned int first, unsigned int last, int flags)'))(first, last, flags),
   // koffi passes a JS array for `const char **` as a C array of C strings, alive for the call; null ends it
   execvp: (file, argv) => (execvp ??= libc.func('int execvp(const char *file, const char **argv)'))(file, [...argv, null]),
+  // bound on first use: only --packets makes these; koffi lays out the struct and passes the Buffer as its pointer
+  setsockopt_fprog(fd, level, option, instructions, count) {
+    if (!setsockoptFprog) {
+      fprog = koffi.struct({ len: 'uint16_t', filter: 'void *' });
+      setsockoptFprog = libc.func('setsockopt', 'int', ['int', 'int', 'int', koffi.pointer(fprog), 'uint32_t']);
+    }
+    return setsockoptFprog(fd, level, option, { len: count, filter: instructions }, koffi.sizeof(fprog!));
+  },
+  recvfrom: (fd, into, length, flags, from, fromLength) =>
+    (recvfrom ??= libc.func('int recvfrom(int fd, void *buf, size_t len, int flags, void *from, void *fromlen)'))(fd, into, length, flags, from, fromLength),
+  ioctl: (fd, request, arg) => (ioctl ??= libc.func('int ioctl(int fd, unsigned long request, void *arg)'))(fd, request, arg),
+  clock_gettime: (clock, timespec) => (clockGettime ??= libc.func('int clock_gettime(int clock, void *timespec)'))(clock, timespec),
 };
 
 export const koffiLibc = libcFromSymbols('koffi', symbols, () => koffi.errno());

@@ -41,6 +41,25 @@ export interface LimitResult extends SysResult {
   readonly hard: number;
 }
 
+/** What recvfrom() on a packet socket answered: ret is the packet's whole length (MSG_TRUNC), or -1. */
+export interface PacketReadResult extends SysResult {
+  /** From the sockaddr_ll the kernel filled in: the interface, the packet type (PACKET_HOST, ...), the ethertype. */
+  readonly ifindex: number;
+  readonly packetType: number;
+  readonly protocol: number;
+}
+
+export interface TimestampResult extends SysResult {
+  /** Nanoseconds since the epoch (CLOCK_REALTIME, the clock packet timestamps use). */
+  readonly ns: bigint;
+}
+
+export interface PacketStatistics extends SysResult {
+  /** Since the last read (the kernel resets both on each read). */
+  readonly packets: number;
+  readonly drops: number;
+}
+
 /**
  * The slice of libc connprobe calls, typed. One implementation per FFI backend; nothing outside src/libc/ knows
  * how the calls are made.
@@ -75,4 +94,17 @@ export interface Libc {
    * passed as a NUL-terminated C string and argv as a NULL-terminated array: none may contain a NUL itself.
    */
   execvp(file: string, argv: readonly string[]): SysResult;
+  // --- packet capture (--packets), bound on first use ---
+  /** setsockopt(SOL_SOCKET, SO_ATTACH_FILTER, {count, instructions}): a classic BPF program, 8 bytes per instruction. */
+  attachFilter(fd: number, program: Buffer): SysResult;
+  /** bind(fd, sockaddr_ll{AF_PACKET, htons(protocol), any interface}). */
+  bindPacket(fd: number, protocol: number): SysResult;
+  /** recvfrom(fd, into, into.length, flags, &sockaddr_ll, &len): one packet, cut to `into` (MSG_TRUNC: ret is its length). */
+  recvPacket(fd: number, into: Buffer, flags: number): PacketReadResult;
+  /** ioctl(fd, SIOCGSTAMPNS, &timespec): when the kernel stamped the last packet read. */
+  lastPacketTime(fd: number): TimestampResult;
+  /** getsockopt(SOL_PACKET, PACKET_STATISTICS): packets queued and dropped since the last read. */
+  packetStatistics(fd: number): PacketStatistics;
+  /** clock_gettime(CLOCK_REALTIME): packet timestamps' clock, read to relate them to the monotonic one. */
+  realtimeNs(): TimestampResult;
 }

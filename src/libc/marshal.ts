@@ -29,6 +29,15 @@ export interface LibcSymbols {
   close_range(first: number, last: number, flags: number): number;
   /** execvp(file, argv + NULL): the backend makes the C strings and the array, alive for the call. */
   execvp(file: string, argv: readonly string[]): number;
+  /**
+   * setsockopt(fd, level, option, &prog, sizeof prog) with a struct sock_fprog {count, instructions}: the struct
+   * holds a pointer, so the backend lays it out (and keeps `instructions` alive for the call).
+   */
+  setsockopt_fprog(fd: number, level: number, option: number, instructions: Buffer, count: number): number;
+  recvfrom(fd: number, into: Buffer, length: number, flags: number, from: Buffer, fromLength: Buffer): number;
+  /** ioctl(fd, request, arg) with a pointer argument. */
+  ioctl(fd: number, request: number, arg: Buffer): number;
+  clock_gettime(clock: number, timespec: Buffer): number;
 }
 
 const ENOSYS = constants.errno.ENOSYS;
@@ -48,6 +57,14 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
   const local = Buffer.alloc(C.SIZEOF_SOCKADDR_IN6); // the larger of the two layouts encodeSockaddrInto writes
   const limits = Buffer.alloc(C.SIZEOF_RLIMIT);
   let pollfds = Buffer.alloc(64 * C.SIZEOF_POLLFD);
+  const packetFrom = Buffer.alloc(C.SIZEOF_SOCKADDR_LL);
+  const packetStats = Buffer.alloc(C.SIZEOF_TPACKET_STATS);
+  const timespec = Buffer.alloc(C.SIZEOF_TIMESPEC);
+  const timespecCall = (ret: number) => ({
+    ret,
+    errno: ret === -1 ? errno() : 0,
+    ns: ret === -1 ? 0n : timespec.readBigInt64LE(0) * 1_000_000_000n + timespec.readBigInt64LE(8),
+  });
   /** connect() or bind(): the endpoint encoded into `sockaddr`, and exactly its length passed. */
   const sockaddrCall = (call: (fd: number, sockaddr: Buffer, length: number) => number, sockaddr: Buffer) => (fd: number, endpoint: Endpoint) => {
     const addrlen = encodeSockaddrInto(sockaddr, endpoint);
@@ -119,6 +136,29 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
     execvp(file, argv) {
       if ([file, ...argv].some((s) => s.includes('\0'))) throw new RangeError('execvp: a C string cannot contain NUL');
       return result(lib.execvp(file, argv));
+    },
+    attachFilter(fd, program) {
+      if (program.length === 0 || program.length % C.SIZEOF_SOCK_FILTER !== 0) throw new RangeError('attachFilter: a program is whole 8-byte instructions');
+      return result(lib.setsockopt_fprog(fd, C.SOL_SOCKET, C.SO_ATTACH_FILTER, program, program.length / C.SIZEOF_SOCK_FILTER));
+    },
+    bindPacket(fd, protocol) {
+      const sll = Buffer.alloc(C.SIZEOF_SOCKADDR_LL); // sll_ifindex 0: every interface
+      sll.writeUInt16LE(C.AF_PACKET, 0);
+      sll.writeUInt16BE(protocol, 2);
+      return result(lib.bind(fd, sll, sll.length));
+    },
+    recvPacket(fd, into, flags) {
+      socklen.writeUInt32LE(packetFrom.length);
+      const outcome = result(lib.recvfrom(fd, into, into.length, flags, packetFrom, socklen));
+      // struct sockaddr_ll: family, protocol (network order), ifindex, hatype, pkttype, ...
+      return { ...outcome, protocol: packetFrom.readUInt16BE(2), ifindex: packetFrom.readInt32LE(4), packetType: packetFrom[10] };
+    },
+    lastPacketTime: (fd) => timespecCall(lib.ioctl(fd, C.SIOCGSTAMPNS, timespec)),
+    realtimeNs: () => timespecCall(lib.clock_gettime(C.CLOCK_REALTIME, timespec)),
+    packetStatistics(fd) {
+      socklen.writeUInt32LE(packetStats.length);
+      const outcome = result(lib.getsockopt(fd, C.SOL_PACKET, C.PACKET_STATISTICS, packetStats, socklen));
+      return { ...outcome, packets: packetStats.readUInt32LE(0), drops: packetStats.readUInt32LE(4) };
     },
   };
 }

@@ -8,8 +8,10 @@ import type { TargetSpec } from '../target/parse';
 import { Resolver, type Family, type Resolution } from '../target/resolve';
 import type { Plan } from './plan';
 import { attemptDeadline, nextAttempt, type Policy, type PolicyProgress } from './policy';
-import type { CallRecord } from './record';
-import type { AddressResult, AddressStatus, AttemptResult, ProbeEvent, TargetResult } from './result';
+import type { Capture, CapturedPacket, CaptureTotals } from '../packet/capture';
+import type { PacketCapture } from '../packet/socket';
+import type { CallRecord, PacketRecord } from './record';
+import type { AddressResult, AddressStatus, AttemptResult, PacketSeen, ProbeEvent, TargetResult } from './result';
 import { StatsAccumulator } from './stats';
 import { Tracer } from './trace';
 import { targetVerdict, VerdictFold, type Verdict, type VerdictKind } from './verdict';
@@ -51,6 +53,8 @@ export interface EngineOptions {
   readonly onEvent: (event: ProbeEvent) => void;
   /** performance.now() when the run started: the time base of every record. */
   readonly origin: number;
+  /** --packets: the capture socket, opened already (and --pcap's file); the engine reads and closes them. */
+  readonly packets: PacketCapture | null;
 }
 
 export interface EngineSummary {
@@ -59,6 +63,8 @@ export interface EngineSummary {
   readonly concurrency: number;
   /** What the targets' iterator threw, which ended the run early; undefined when it ran out as it should. */
   readonly stoppedBy?: unknown;
+  /** --packets: the probe's packets seen, and what the kernel dropped. */
+  readonly capture?: CaptureTotals;
 }
 
 /** One socket's life: its answer so far, its fd while open, and when the answer came. */
@@ -110,6 +116,7 @@ class Job implements PolicyProgress {
     /** Kept only when records are (shared empty arrays otherwise: a sweep makes none per address). */
     readonly attempts: AttemptResult[],
     readonly records: CallRecord[],
+    readonly packets: PacketRecord[],
   ) {}
 
   get ended(): boolean {
@@ -126,6 +133,7 @@ class Job implements PolicyProgress {
       stats: (this.stats ?? new StatsAccumulator()).result(),
       attempts: this.attempts,
       records: this.records,
+      packets: this.packets,
     };
   }
 }
@@ -170,6 +178,7 @@ export function runEngine(options: EngineOptions): Promise<EngineSummary> {
 
 class Engine {
   private readonly tracer: Tracer<Attempt>;
+  private readonly capture: Capture<Attempt> | null;
   private readonly resolver: Resolver;
   private readonly open = new Map<number, TargetState>(); // admitted and not yet reported, by index
   private admitted = 0;
@@ -189,7 +198,9 @@ class Engine {
 
   constructor(private readonly o: EngineOptions) {
     const wantsRecords = o.keepRecords || o.emitCalls;
-    this.tracer = new Tracer<Attempt>(o.libc, wantsRecords ? (owner, record) => this.onRecord(owner, record) : null, o.origin);
+    this.capture = o.packets ? openCapture(o.packets, o.libc, o.origin) : null;
+    const sink = wantsRecords ? (owner: Attempt | null, record: CallRecord, packets: readonly CapturedPacket<Attempt>[]) => this.onRecord(owner, record, packets) : null;
+    this.tracer = new Tracer<Attempt>(o.libc, sink, o.origin, this.capture);
     this.resolver = new Resolver(o.family, o.origin);
   }
 
@@ -216,14 +227,17 @@ class Engine {
     }
     if (this.aborted) this.interrupt();
     this.finished = true;
-    return { interrupted: this.aborted, concurrency: this.limit, ...(this.stoppedBy && { stoppedBy: this.stoppedBy.error }) };
+    const capture = this.capture?.finish();
+    return { interrupted: this.aborted, concurrency: this.limit, ...(this.stoppedBy && { stoppedBy: this.stoppedBy.error }), ...(capture && { capture }) };
   }
 
-  private onRecord(owner: Attempt | null, record: CallRecord): void {
+  private onRecord(owner: Attempt | null, record: CallRecord, packets: readonly CapturedPacket<Attempt>[]): void {
     // one attempt of an address is in flight at a time: its records go straight to the address, in order
     if (owner && this.o.keepRecords) owner.job.records.push(record);
+    if (this.o.keepRecords) for (const { owner: of, packet } of packets) of.job.packets.push(packet);
     if (this.o.emitCalls) {
-      this.o.onEvent({ type: 'call', target: owner ? owner.job.target.index : null, peer: owner ? owner.job.peer : null, record });
+      const seen = packets.length === 0 ? NONE : packets.map(({ owner: of, packet }): PacketSeen => ({ target: of.job.target.index, peer: of.job.peer, packet }));
+      this.o.onEvent({ type: 'call', target: owner ? owner.job.target.index : null, peer: owner ? owner.job.peer : null, record, packets: seen });
     }
   }
 
@@ -285,7 +299,7 @@ class Engine {
 
   private addJob(target: TargetState, peer: Endpoint): void {
     const keep = this.o.keepRecords;
-    const job = new Job(target, peer, keep ? [] : NONE, keep ? [] : NONE);
+    const job = new Job(target, peer, keep ? [] : NONE, keep ? [] : NONE, keep && this.capture ? [] : NONE);
     target.jobs.push(job);
     this.pending.push(job);
   }
@@ -599,6 +613,12 @@ class Engine {
 }
 
 const ok = (result: SysResult) => result.ret !== -1;
+
+/** The capture's reader, loaded only for --packets: start-up pays for what a run uses. */
+function openCapture(packets: PacketCapture, libc: Libc, origin: number): Capture<Attempt> {
+  const { Capture } = require('../packet/capture') as typeof import('../packet/capture');
+  return new Capture<Attempt>(packets.socket, libc, origin, packets.pcap);
+}
 
 /** A verdict that says more about this instant than about the peer (see EngineOptions.retryOnce). */
 const worthRetrying = (verdict: Verdict) =>

@@ -3,7 +3,7 @@ import { E } from '../libc/errno';
 import type { TcpInfo } from '../libc/tcp-info';
 import { formatAddress } from '../net/address';
 import { formatEndpoint, isUnix, sameEndpoint, type UnixEndpoint } from '../net/endpoint';
-import type { CallRecord } from './record';
+import type { CallRecord, PacketRecord } from './record';
 
 /** The platform the explanations describe; they are read off Linux's TCP stack. */
 export const EXPLAINED_PLATFORM = 'Linux';
@@ -150,11 +150,70 @@ function explainTcpInfo(info: Partial<TcpInfo>): string {
   }
 }
 
+const isSyn = (p: PacketRecord) => p.direction === 'out' && p.flags === 'S';
+/** What answers a SYN: a SYN-ACK, a RST, or an ICMP error about it. */
+const isAnswer = (p: PacketRecord) => p.direction === 'in' && (p.flags.includes('R') || p.flags === 'S.' || p.protocol !== 'tcp');
+const answerName = (p: PacketRecord) => (p.protocol !== 'tcp' ? 'ICMP error' : p.flags.includes('R') ? 'RST' : 'SYN-ACK');
+const gapUs = (from: PacketRecord, to: PacketRecord) => Math.round((to.timeMs - from.timeMs) * 1000);
+
+/**
+ * Where a packet lies against a call: before it, during it, or too close to its start or end to say (the link
+ * between the kernel's clock and the records' is only so exact, and the call's FFI overhead blurs its edges).
+ */
+function placeOf(packet: PacketRecord, record: CallRecord): 'before' | 'during' | 'after' | 'unsure' {
+  const margin = packet.timeErrorUs / 1000;
+  const end = record.startMs + record.durationUs / 1000;
+  if (packet.timeMs + margin < record.startMs) return 'before';
+  if (packet.timeMs - margin > end) return 'after';
+  if (packet.timeMs - margin > record.startMs && packet.timeMs + margin < end) return 'during';
+  return 'unsure';
+}
+
+const PLACES = { before: 'before this call', during: 'during this call', after: 'after this call', unsure: 'around the edge of this call' } as const;
+
+/** --packets: what the wire shows about this call, from the attempt's packets so far; undefined when nothing. */
+function wireNote(record: CallRecord, packets: readonly PacketRecord[]): string | undefined {
+  const mine = packets.filter((p) => p.attempt === record.attempt);
+  const syns = mine.filter(isSyn);
+  const lastSyn = syns.at(-1);
+  const answer = lastSyn && mine.find((p) => p.timeMs >= lastSyn.timeMs && isAnswer(p));
+  const answered = () => {
+    if (!lastSyn || !answer) return undefined;
+    return `the ${answerName(answer)} came back ${gapUs(lastSyn, answer)} us after the SYN, ${PLACES[placeOf(answer, record)]}`;
+  };
+  switch (record.call) {
+    case 'connect': {
+      const sent = lastSyn && placeOf(lastSyn, record) !== 'before' ? `the SYN went out ${PLACES[placeOf(lastSyn, record)]}` : undefined;
+      const back = answered();
+      if (sent) return back ? `${sent}; ${back}` : `${sent}; nothing has come back yet`;
+      return back;
+    }
+    case 'poll':
+      if (record.ret === 0) {
+        const times = syns.map((p) => `${((p.timeMs - syns[0].timeMs) / 1000).toFixed(3)} s`).join(', ');
+        return `${plural(syns.length, 'SYN', 'SYNs')} went out (at ${times} from the first), and nothing came back`;
+      }
+      return answered();
+    case 'getsockopt':
+      return record.option === 'TCP_INFO' && syns.length > 0 ? `${plural(syns.length, 'SYN was', 'SYNs were')} seen` : undefined;
+    default: {
+      const during = mine.filter((p) => placeOf(p, record) === 'during');
+      return during.length ? `${during.map((p) => `${p.flags || answerName(p)} ${p.direction}`).join(', ')}, during this call` : undefined;
+    }
+  }
+}
+
 /**
  * One plain-language line on what the kernel did and why this call returned what it did, derived from the sequence
- * so far (not from the errno alone). True to Linux.
+ * so far (not from the errno alone), and, with --packets, from what the wire showed. True to Linux.
  */
-export function explain(records: readonly CallRecord[], index: number): string {
+export function explain(records: readonly CallRecord[], index: number, packets: readonly PacketRecord[] = []): string {
+  const why = explainCall(records, index);
+  const wire = packets.length ? wireNote(records[index], packets) : undefined;
+  return wire ? `${why}; on the wire: ${wire}` : why;
+}
+
+function explainCall(records: readonly CallRecord[], index: number): string {
   const record = records[index];
   const history = historyOf(records, index);
   switch (record.call) {

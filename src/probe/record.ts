@@ -1,4 +1,5 @@
 import type { TcpInfo } from '../libc/tcp-info';
+import type { IpAddress } from '../net/address';
 import type { Endpoint, InetEndpoint } from '../net/endpoint';
 
 /** How one libc call ended, shared by every record. */
@@ -106,3 +107,44 @@ export interface CloseCall {
 /** One libc call as connprobe made it: what was asked, what the kernel answered, and how long it took. */
 export type CallRecord = CallResult &
   (SocketCall | FcntlCall | ConnectCall | BindCall | PollCall | GetsockoptCall | TcpInfoCall | SetsockoptCall | GetsocknameCall | CloseCall);
+
+/** An end of a captured packet: an address, and a port for TCP (ICMP has none). */
+export interface PacketEnd {
+  readonly address: IpAddress;
+  readonly port?: number;
+}
+
+/**
+ * One packet of a probe's, as --packets saw it on the wire: a TCP segment of one of its sockets, or an ICMP error
+ * about one. Seen once (lo's second copy is dropped).
+ */
+export interface PacketRecord {
+  /** The attempt whose socket it belongs to. */
+  readonly attempt: number;
+  /** `out`: sent by the probe's socket; `in`: to it. */
+  readonly direction: 'out' | 'in';
+  /** When the kernel stamped it, in ms since the probe started (the time base of records' startMs). */
+  readonly timeMs: number;
+  /**
+   * How far timeMs may be off against a call's times: the error of relating the kernel's clock (CLOCK_REALTIME)
+   * to the records' (monotonic), plus one FFI call's overhead. An order closer than this is not claimed.
+   */
+  readonly timeErrorUs: number;
+  /** The interface it was seen on (`lo`). */
+  readonly interface: string;
+  readonly protocol: 'tcp' | 'icmp' | 'icmp6';
+  readonly src: PacketEnd;
+  readonly dst: PacketEnd;
+  /** TCP flags in tcpdump's letters (`S`, `S.`, `R.`, `.`, `F.`); empty for ICMP. */
+  readonly flags: string;
+  /** TCP: sequence and acknowledgement numbers as on the wire (ack only with the ACK flag), window, options. */
+  readonly seq?: number;
+  readonly ack?: number;
+  readonly window?: number;
+  /** TCP options as tcpdump writes them (`mss 65495`, `sackOK`, `TS val 1 ecr 0`, `nop`, `wscale 7`). */
+  readonly options?: readonly string[];
+  /** tcpdump's `length`: TCP payload bytes, or the ICMP message's length. */
+  readonly length: number;
+  /** ICMP: type, code, and the probe's segment it is about. */
+  readonly icmp?: { readonly type: number; readonly code: number; readonly about: { readonly src: InetEndpoint; readonly dst: InetEndpoint } };
+}

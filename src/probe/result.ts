@@ -1,6 +1,6 @@
 import type { Endpoint } from '../net/endpoint';
 import type { Resolution } from '../target/resolve';
-import type { CallRecord } from './record';
+import type { CallRecord, PacketRecord } from './record';
 import type { AttemptStats } from './stats';
 import type { Verdict } from './verdict';
 
@@ -35,6 +35,8 @@ export interface AddressResult {
   readonly attempts: readonly AttemptResult[];
   /** Every call made for this address (empty unless records are kept). */
   readonly records: readonly CallRecord[];
+  /** Its sockets' packets, in the order seen (--packets; empty unless records are kept). */
+  readonly packets: readonly PacketRecord[];
 }
 
 export interface TargetResult {
@@ -51,11 +53,21 @@ export interface TargetResult {
   readonly addresses: readonly AddressResult[];
 }
 
+/** A packet of one of a target's sockets. */
+export interface PacketSeen {
+  readonly target: number;
+  readonly peer: Endpoint;
+  readonly packet: PacketRecord;
+}
+
 /** What a run learns, in the order it learns it: one vocabulary for every mode and every number of targets. */
 export type ProbeEvent =
   | { readonly type: 'resolution'; readonly target: number; readonly resolution: Resolution }
-  /** `peer` is null for a poll() that waited on several attempts' sockets at once. */
-  | { readonly type: 'call'; readonly target: number | null; readonly peer: Endpoint | null; readonly record: CallRecord }
+  /**
+   * `peer` is null for a poll() that waited on several attempts' sockets at once. `packets`: the probe's packets
+   * read as the call returned (--packets), in the order seen: stamped during it, or since the call before.
+   */
+  | { readonly type: 'call'; readonly target: number | null; readonly peer: Endpoint | null; readonly record: CallRecord; readonly packets: readonly PacketSeen[] }
   | { readonly type: 'attempt'; readonly target: number; readonly peer: Endpoint; readonly attempt: AttemptResult }
   | { readonly type: 'address'; readonly target: number; readonly result: AddressResult }
   /** In the caller's order, each as soon as it and every target before it are settled. */

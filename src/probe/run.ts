@@ -8,6 +8,7 @@ import type { Policy } from './policy';
 import type { ProbeEvent } from './result';
 import type { VerdictKind } from './verdict';
 import type { TargetSpec } from '../target/parse';
+import type { PacketCapture } from '../packet/socket';
 
 /** What the caller of a run wants of it beyond the options: what to keep and emit, and where events go. */
 export interface RunHooks {
@@ -19,6 +20,8 @@ export interface RunHooks {
   readonly signal?: AbortSignal;
   /** Told of each target as the engine takes it from the source. */
   readonly onAdmit?: (index: number, target: TargetSpec) => void;
+  /** --packets: the capture, opened by the caller (the CLI opens it before any output); else opened here. */
+  readonly packets?: PacketCapture;
 }
 
 export interface RunSummary extends EngineSummary {
@@ -83,6 +86,8 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
     signal: hooks.signal,
     onEvent: hooks.onEvent,
     origin,
+    // loaded only for --packets: start-up pays for what a run uses
+    packets: options.packets ? (hooks.packets ?? (require('../packet/socket') as typeof import('../packet/socket')).openCapture(libc, options.pcap)) : null,
   });
   return { ...summary, backend: libc.backend, durationMs: Date.now() - started };
 }

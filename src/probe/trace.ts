@@ -2,7 +2,8 @@ import { C } from '../libc/constants';
 import { describeFileFlags, endpointFamily, familyName } from '../libc/decode';
 import { errnoName } from '../libc/errno';
 import type { Libc, SysResult } from '../libc/libc';
-import type { Endpoint, InetEndpoint } from '../net/endpoint';
+import { isUnix, type Endpoint, type InetEndpoint } from '../net/endpoint';
+import type { Capture, CapturedPacket } from '../packet/capture';
 import type { CallRecord, CallResult } from './record';
 import type { VerdictFold } from './verdict';
 
@@ -17,8 +18,13 @@ export interface CallOwner {
   readonly verdict: VerdictFold;
 }
 
-/** Receives each record as soon as its call returns, with the attempt it belongs to (null: the shared poll). */
-export type RecordSink<O extends CallOwner> = (owner: O | null, record: CallRecord) => void;
+/**
+ * Receives each record as soon as its call returns, with the attempt it belongs to (null: the shared poll), and
+ * the probe's packets read as it returned (--packets; stamped during the call, or since the last one).
+ */
+export type RecordSink<O extends CallOwner> = (owner: O | null, record: CallRecord, packets: readonly CapturedPacket<O>[]) => void;
+
+const NO_PACKETS: readonly never[] = [];
 
 /**
  * The libc calls a probe makes. Each answer is folded into its attempt's verdict as the call returns, and, when
@@ -39,6 +45,8 @@ export class Tracer<O extends CallOwner> {
     private readonly sink: RecordSink<O> | null,
     /** performance.now() when the run started: every record's startMs counts from it. */
     private readonly origin: number,
+    /** --packets: read after each call, so that each packet is told with the call it came during. */
+    private readonly capture: Capture<O> | null = null,
   ) {
     this.recording = sink !== null;
   }
@@ -63,6 +71,7 @@ export class Tracer<O extends CallOwner> {
     const end = performance.now();
     this.lastStartMs = start - this.origin;
     this.lastDurationUs = (end - start) * 1000;
+    const packets = this.capture ? this.capture.drain() : NO_PACKETS;
     if (detail === null || this.sink === null) return;
     // filled in place rather than spread: this runs for every call of a 65,535-port sweep
     const record = detail as Detail & { -readonly [K in keyof CallResult]: CallResult[K] };
@@ -73,7 +82,7 @@ export class Tracer<O extends CallOwner> {
     record.strerror = this.strerror(result.errno);
     record.startMs = this.lastStartMs;
     record.durationUs = this.lastDurationUs;
-    this.sink(owner, record as CallRecord);
+    this.sink(owner, record as CallRecord, packets);
   }
 
   /** socket(family, SOCK_STREAM[|SOCK_NONBLOCK], 0): AF_INET, AF_INET6 or AF_UNIX, as the peer is. */
@@ -109,9 +118,12 @@ export class Tracer<O extends CallOwner> {
   }
 
   connect(owner: O, fd: number, peer: Endpoint): SysResult {
+    const watched = this.capture && !isUnix(peer) ? peer : null; // a unix socket sends no packets
+    if (watched) this.capture!.cover(watched);
     const start = performance.now();
     const r = this.libc.connect(fd, peer);
     owner.verdict.connect(peer, r.errno);
+    if (watched) this.capture!.connecting(owner, watched, start - this.origin);
     this.finish(owner, start, r, this.recording ? { call: 'connect', fd, peer, addrlen: r.addrlen } : null);
     return r;
   }
@@ -138,6 +150,7 @@ export class Tracer<O extends CallOwner> {
     const start = performance.now();
     const r = this.libc.close(fd);
     this.finish(owner, start, r, this.recording ? { call: 'close', fd } : null);
+    this.capture?.closed(owner);
     return r;
   }
 

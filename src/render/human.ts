@@ -2,7 +2,7 @@ import { describePollEvents, familyName } from '../libc/decode';
 import { formatAddress } from '../net/address';
 import { formatEndpoint, formatEndpointHost, formatHostPort, isUnix, type Endpoint, type UnixEndpoint } from '../net/endpoint';
 import type { Mode } from '../options';
-import type { CallRecord } from '../probe/record';
+import type { CallRecord, PacketRecord } from '../probe/record';
 import type { AddressResult, AttemptResult, ProbeEvent, TargetResult } from '../probe/result';
 import type { AttemptStats } from '../probe/stats';
 import type { Verdict, VerdictKind } from '../probe/verdict';
@@ -233,8 +233,15 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix =
   const { palette } = out;
   const write = (line: string, agoUs?: number) => out.write(`${line}\n`, agoUs);
   const records: CallRecord[] = []; // the current socket's calls, which explanations read
-  // loaded only for --explain: start-up pays for what a run uses
+  const packets: PacketRecord[] = []; // and its packets (--packets)
+  // loaded only for --explain and --packets: start-up pays for what a run uses
   const explainer = explainCalls ? (require('../probe/explain') as typeof import('../probe/explain')) : undefined;
+  let tcpdump: import('./packet').TcpdumpFormatter | undefined;
+  const packetLine = (packet: PacketRecord) => {
+    const render = require('./packet') as typeof import('./packet');
+    tcpdump ??= new render.TcpdumpFormatter();
+    return palette.dim(render.formatPacketLine(packet, tcpdump));
+  };
   const fresh = mode === 'fresh';
   return {
     needs: { records: false, calls: true },
@@ -247,17 +254,26 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix =
         case 'resolution':
           write(formatResolution(event.resolution, palette), event.resolution.durationUs);
           break;
-        case 'call':
-          if (explainer) records.push(event.record);
-          write(formatRecordLine(event.record, palette), event.record.durationUs);
-          if (explainer) write(palette.dim(`    # ${explainer.explain(records, records.length - 1)}`));
+        case 'call': {
+          const { record } = event;
+          if (explainer) records.push(record);
+          // a packet is shown after the call it was stamped during; one stamped before the call began, before it
+          const before = event.packets.filter((p) => p.packet.timeMs < record.startMs);
+          for (const { packet } of before) write(packetLine(packet));
+          write(formatRecordLine(record, palette), record.durationUs);
+          for (const { packet } of event.packets) if (!before.some((p) => p.packet === packet)) write(packetLine(packet));
+          for (const { packet } of event.packets) packets.push(packet);
+          if (explainer) write(palette.dim(`    # ${explainer.explain(records, records.length - 1, packets)}`));
           break;
+        }
         case 'attempt':
           records.length = 0; // the next attempt is a new socket with a history of its own
+          packets.length = 0;
           if (fresh) write(formatAttempt(event.attempt, event.peer, palette));
           break;
         case 'address': {
           records.length = 0;
+          packets.length = 0;
           const { result } = event;
           if (fresh && result.stats.attempts > 0) formatStats(result.stats, result.peer).forEach(write);
           write(result.verdict ? formatVerdict(result.verdict, result.peer, palette) : formatInterrupted(result, palette));
@@ -274,6 +290,8 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix =
         }
       }
     },
-    end() {},
+    end(run) {
+      if (run.capture) write(palette.dim(`# ${(require('./packet') as typeof import('./packet')).formatCaptureTotals(run.capture)}`));
+    },
   };
 }

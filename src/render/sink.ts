@@ -1,4 +1,5 @@
 import type { Options } from '../options';
+import type { CaptureTotals } from '../packet/capture';
 import type { ProbeEvent } from '../probe/result';
 import type { TargetSpec } from '../target/parse';
 import type { Palette } from './palette';
@@ -15,6 +16,8 @@ export interface RunEnd {
   readonly exitCode: number;
   readonly interrupted: boolean;
   readonly durationMs: number;
+  /** --packets: the probe's packets seen, and what the kernel dropped (tcpdump's "dropped by kernel"). */
+  readonly capture?: CaptureTotals;
 }
 
 /**

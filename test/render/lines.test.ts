@@ -12,7 +12,7 @@ function address(ip: string, status: AddressResult['status'], verdict: Verdict |
   const stats = new StatsAccumulator();
   for (let i = 0; i < attempts; i++) stats.add({ verdict: lastAnswer ?? v('timeout'), handshakeMs });
   const parsed = ip.includes(':') ? parseIPv6(ip)! : parseIPv4(ip)!;
-  return { peer: { address: parsed, port: 7000 }, status, verdict, lastAnswer, handshakeMs, stats: stats.result(), attempts: [], records: [] };
+  return { peer: { address: parsed, port: 7000 }, status, verdict, lastAnswer, handshakeMs, stats: stats.result(), attempts: [], records: [], packets: [] };
 }
 const resolution = { name: 'localhost', addresses: [], error: null, startMs: 0, durationUs: 1 };
 const target = (addresses: AddressResult[], verdict: Verdict | null): TargetResult => ({ index: 0, host: 'localhost', port: 7000, resolution, verdict, addresses });

@@ -1,0 +1,266 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Libc } from '../libc/libc';
+import type { IpAddress } from '../net/address';
+import type { InetEndpoint } from '../net/endpoint';
+import type { PacketEnd, PacketRecord } from '../probe/record';
+import { decodePacket, flagLetters, TCP_ACK, TCP_SYN, type DecodedPacket } from './decode';
+import { PeerScope } from './filter';
+import type { PcapWriter } from './pcap';
+import type { PacketSocket, RawPacket } from './socket';
+
+/** Whom a socket's packets are for: an attempt, by its number. */
+export interface PacketOwner {
+  readonly number: number;
+}
+
+export interface CapturedPacket<O extends PacketOwner> {
+  readonly owner: O;
+  readonly packet: PacketRecord;
+}
+
+export interface CaptureTotals {
+  /** The probe's own packets, each counted once. */
+  readonly captured: number;
+  /** What the kernel dropped because the capture's queue was full (PACKET_STATISTICS), as tcpdump reports it. */
+  readonly dropped: number;
+}
+
+/** Packets read per drain at most: a flood of someone else's traffic cannot hold the probe up. */
+const MAX_PER_DRAIN = 65_536;
+/** How long a closed socket's packets are still recognised (its FIN exchange, a late RST). */
+const LINGER_MS = 2_000;
+
+/** An address as a map key: the number for IPv4, hex for IPv6. */
+function hostKey(bytes: Uint8Array): string {
+  return bytes.length === 4 ? String(((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0) : Buffer.from(bytes).toString('hex');
+}
+const endKey = (address: IpAddress, port: number) => `${hostKey(address.bytes)}.${port}`;
+const flowKey = (local: string, peer: string) => `${local}>${peer}`;
+
+/**
+ * The link between the kernel's packet timestamps (CLOCK_REALTIME) and the records' clock (performance.now(),
+ * monotonic): read the real-time clock between two reads of the monotonic one; the link is off by at most half
+ * the time between them. Sampled again at each drain that found packets, so that a clock step or slew does not
+ * accumulate over a long run.
+ */
+class ClockLink {
+  private realtimeNs = 0n;
+  private monotonicMs = 0;
+  /** Half the narrowest bracket seen, in us. */
+  errorUs = Infinity;
+
+  constructor(private readonly libc: Libc) {}
+
+  sample(tries = 1): void {
+    let best = Infinity;
+    for (let i = 0; i < tries; i++) {
+      const before = performance.now();
+      const real = this.libc.realtimeNs();
+      const after = performance.now();
+      if (real.ret !== 0 || after - before >= best) continue;
+      best = after - before;
+      this.realtimeNs = real.ns;
+      this.monotonicMs = (before + after) / 2;
+    }
+    if (best !== Infinity) this.errorUs = (best * 1000) / 2;
+  }
+
+  /** performance.now()'s reading at a real-time instant. */
+  toMonotonicMs(realtimeNs: bigint): number {
+    return this.monotonicMs + Number(realtimeNs - this.realtimeNs) / 1e6;
+  }
+}
+
+/** Interface names by index, read from /sys once (interfaces a probe meets do not change during it). */
+function interfaceNames(): Map<number, string> {
+  const names = new Map<number, string>();
+  try {
+    for (const name of readdirSync('/sys/class/net')) {
+      names.set(Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8')), name);
+    }
+  } catch {
+    // no /sys: interfaces are shown by index
+  }
+  return names;
+}
+
+/**
+ * The probe's packets: it keeps the capture's filter wide enough for every peer, reads what the kernel queued,
+ * and keeps only the segments of the probe's own sockets (and ICMP errors about them), each with its owner.
+ *
+ * Which socket a segment belongs to: a socket's first SYN is recognised as the one to its peer that left after
+ * its connect() began (its local port is then known, so every later segment of that flow is matched exactly).
+ * Nothing else is kept, printed or written.
+ */
+export class Capture<O extends PacketOwner> {
+  private readonly scope = new PeerScope();
+  private readonly clock: ClockLink;
+  /** Flows known to be a socket's: `local>peer` keys. */
+  private readonly flows = new Map<string, O>();
+  private readonly flowsOf = new Map<O, string[]>();
+  /** Sockets whose connect() may have sent a SYN not seen yet, by peer, oldest first. */
+  private readonly awaitingSyn = new Map<string, { owner: O; sinceMs: number }[]>();
+  private readonly lingering: { keys: string[]; until: number }[] = [];
+  private names: Map<number, string> | null = null;
+  private captured = 0;
+  /** One FFI call's overhead, in us: a packet stamped closer than this to a call's start may be either side of it. */
+  private readonly callOverheadUs: number;
+
+  constructor(
+    private readonly socket: PacketSocket,
+    libc: Libc,
+    /** performance.now() when the run started. */
+    private readonly origin: number,
+    private readonly pcap: PcapWriter | null,
+  ) {
+    this.clock = new ClockLink(libc);
+    this.clock.sample(5);
+    const start = performance.now();
+    for (let i = 0; i < 5; i++) libc.realtimeNs();
+    this.callOverheadUs = ((performance.now() - start) * 1000) / 5;
+  }
+
+  /** Widens the filter to a peer the probe is about to connect to. */
+  cover(peer: InetEndpoint): void {
+    if (this.scope.add(peer)) this.socket.setFilter(this.scope.program());
+  }
+
+  /** A connect() to `peer` began at `startMs`: the next unclaimed SYN to it is this socket's. */
+  connecting(owner: O, peer: InetEndpoint, startMs: number): void {
+    const key = endKey(peer.address, peer.port);
+    const waiting = this.awaitingSyn.get(key) ?? [];
+    if (!waiting.some((w) => w.owner === owner)) waiting.push({ owner, sinceMs: startMs });
+    this.awaitingSyn.set(key, waiting);
+  }
+
+  /** The socket is closed: its flows are still recognised for a moment (the FIN exchange), then forgotten. */
+  closed(owner: O): void {
+    for (const [key, waiting] of this.awaitingSyn) {
+      const rest = waiting.filter((w) => w.owner !== owner);
+      if (rest.length) this.awaitingSyn.set(key, rest);
+      else this.awaitingSyn.delete(key);
+    }
+    const keys = this.flowsOf.get(owner);
+    if (keys) {
+      this.flowsOf.delete(owner);
+      this.lingering.push({ keys, until: performance.now() + LINGER_MS });
+    }
+  }
+
+  /** Reads what the kernel queued: the probe's packets, in the order they were seen. */
+  drain(): CapturedPacket<O>[] {
+    const out: CapturedPacket<O>[] = [];
+    let sampled = false;
+    for (let i = 0; i < MAX_PER_DRAIN; i++) {
+      const raw = this.socket.read();
+      if (!raw) break;
+      if (!sampled) {
+        this.clock.sample();
+        sampled = true;
+      }
+      const captured = this.take(raw);
+      if (captured) out.push(captured);
+    }
+    this.forgetLingering();
+    return out;
+  }
+
+  /** Drains what is left and closes the capture: how many packets were the probe's, and how many were dropped. */
+  finish(): CaptureTotals {
+    this.drain();
+    this.socket.close();
+    this.pcap?.close();
+    return { captured: this.captured, dropped: this.socket.statistics().drops };
+  }
+
+  private take(raw: RawPacket): CapturedPacket<O> | null {
+    const decoded = decodePacket(raw.bytes);
+    if (!decoded) return null;
+    const timeMs = this.clock.toMonotonicMs(raw.realtimeNs) - this.origin;
+    const claim = this.claim(decoded, timeMs);
+    if (!claim) return null;
+    this.captured++;
+    this.pcap?.write(raw.realtimeNs, raw.bytes, raw.length);
+    this.names ??= interfaceNames();
+    return { owner: claim.owner, packet: this.record(decoded, claim.owner, claim.direction, timeMs, this.names.get(raw.ifindex) ?? `if${raw.ifindex}`) };
+  }
+
+  /** Whose the packet is, and which way it went; null if it is none of the probe's sockets'. */
+  private claim(packet: DecodedPacket, timeMs: number): { owner: O; direction: 'out' | 'in' } | null {
+    if (packet.tcp) {
+      const src = endKey(packet.src, packet.tcp.srcPort);
+      const dst = endKey(packet.dst, packet.tcp.dstPort);
+      const out = this.flows.get(flowKey(src, dst));
+      if (out) return { owner: out, direction: 'out' };
+      const into = this.flows.get(flowKey(dst, src));
+      if (into) return { owner: into, direction: 'in' };
+      const firstSyn = (packet.tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+      const owner = firstSyn ? this.learn(src, dst, timeMs) : null;
+      return owner && { owner, direction: 'out' };
+    }
+    const quoted = packet.icmp?.quoted;
+    if (!quoted) return null;
+    // an ICMP error quotes a segment the probe sent (a SYN an OUTPUT rule rejected may never have been seen)
+    const src = endKey(quoted.src, quoted.srcPort);
+    const dst = endKey(quoted.dst, quoted.dstPort);
+    const owner = this.flows.get(flowKey(src, dst)) ?? this.learn(src, dst, timeMs);
+    return owner && { owner, direction: 'in' };
+  }
+
+  /** The first SYN to a peer since a connect() to it began is that socket's: its flow is known from now on. */
+  private learn(local: string, peer: string, timeMs: number): O | null {
+    const waiting = this.awaitingSyn.get(peer);
+    const slackMs = (this.clock.errorUs + this.callOverheadUs) / 1000;
+    const index = waiting?.findIndex((w) => w.sinceMs <= timeMs + slackMs) ?? -1;
+    if (!waiting || index < 0) return null;
+    const [{ owner }] = waiting.splice(index, 1);
+    if (waiting.length === 0) this.awaitingSyn.delete(peer);
+    const key = flowKey(local, peer);
+    this.flows.set(key, owner);
+    const keys = this.flowsOf.get(owner);
+    if (keys) keys.push(key);
+    else this.flowsOf.set(owner, [key]);
+    return owner;
+  }
+
+  private forgetLingering(): void {
+    const now = performance.now();
+    while (this.lingering.length && this.lingering[0].until <= now) {
+      for (const key of this.lingering.shift()!.keys) this.flows.delete(key);
+    }
+  }
+
+  private record(packet: DecodedPacket, owner: O, direction: 'out' | 'in', timeMs: number, name: string): PacketRecord {
+    const common = { attempt: owner.number, direction, timeMs, timeErrorUs: this.clock.errorUs + this.callOverheadUs, interface: name };
+    const { tcp, icmp } = packet;
+    if (tcp) {
+      return {
+        ...common,
+        protocol: 'tcp',
+        src: { address: packet.src, port: tcp.srcPort },
+        dst: { address: packet.dst, port: tcp.dstPort },
+        flags: flagLetters(tcp.flags),
+        seq: tcp.seq,
+        ...(tcp.flags & TCP_ACK ? { ack: tcp.ack } : {}),
+        window: tcp.window,
+        options: tcp.options,
+        length: tcp.payloadLength,
+      };
+    }
+    const quoted = icmp!.quoted!;
+    const end = (address: IpAddress): PacketEnd => ({ address });
+    return {
+      ...common,
+      protocol: packet.family === 4 ? 'icmp' : 'icmp6',
+      src: end(packet.src),
+      dst: end(packet.dst),
+      flags: '',
+      length: icmp!.length,
+      icmp: {
+        type: icmp!.type,
+        code: icmp!.code,
+        about: { src: { address: quoted.src, port: quoted.srcPort }, dst: { address: quoted.dst, port: quoted.dstPort } },
+      },
+    };
+  }
+}
