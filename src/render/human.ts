@@ -7,6 +7,7 @@ import type { AddressResult, AttemptResult, ProbeEvent, TargetResult } from '../
 import type { AttemptStats } from '../probe/stats';
 import type { Verdict, VerdictKind } from '../probe/verdict';
 import type { Resolution } from '../target/resolve';
+import { formatCaptureTotals, formatPacketLine, packetsAround, TcpdumpFormatter } from './packet';
 import type { Palette } from './palette';
 import type { Output, Sink } from './sink';
 
@@ -236,12 +237,8 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix =
   const packets: PacketRecord[] = []; // and its packets (--packets)
   // loaded only for --explain and --packets: start-up pays for what a run uses
   const explainer = explainCalls ? (require('../probe/explain') as typeof import('../probe/explain')) : undefined;
-  let tcpdump: import('./packet').TcpdumpFormatter | undefined;
-  const packetLine = (packet: PacketRecord) => {
-    const render = require('./packet') as typeof import('./packet');
-    tcpdump ??= new render.TcpdumpFormatter();
-    return palette.dim(render.formatPacketLine(packet, tcpdump));
-  };
+  const tcpdump = new TcpdumpFormatter();
+  const packetLine = (packet: PacketRecord) => palette.dim(formatPacketLine(packet, tcpdump));
   const fresh = mode === 'fresh';
   return {
     needs: { records: false, calls: true },
@@ -257,11 +254,10 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix =
         case 'call': {
           const { record } = event;
           if (explainer) records.push(record);
-          // a packet is shown after the call it was stamped during; one stamped before the call began, before it
-          const before = event.packets.filter((p) => p.packet.timeMs < record.startMs);
+          const { before, after } = packetsAround(event);
           for (const { packet } of before) write(packetLine(packet));
           write(formatRecordLine(record, palette), record.durationUs);
-          for (const { packet } of event.packets) if (!before.some((p) => p.packet === packet)) write(packetLine(packet));
+          for (const { packet } of after) write(packetLine(packet));
           for (const { packet } of event.packets) packets.push(packet);
           if (explainer) write(palette.dim(`    # ${explainer.explain(records, records.length - 1, packets)}`));
           break;
@@ -291,7 +287,7 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix =
       }
     },
     end(run) {
-      if (run.capture) write(palette.dim(`# ${(require('./packet') as typeof import('./packet')).formatCaptureTotals(run.capture)}`));
+      if (run.capture) write(palette.dim(`# ${formatCaptureTotals(run.capture)}`));
     },
   };
 }

@@ -2,11 +2,12 @@ import { formatAddress, type IpAddress } from '../net/address';
 import type { Endpoint, InetEndpoint } from '../net/endpoint';
 import type { Options } from '../options';
 import { targetMeets, type Expectation } from '../probe/expectation';
-import type { CallRecord } from '../probe/record';
-import type { AddressResult, AddressStatus, ProbeEvent, TargetResult } from '../probe/result';
+import type { CallRecord, PacketRecord } from '../probe/record';
+import type { AddressResult, AddressStatus, PacketSeen, ProbeEvent, TargetResult } from '../probe/result';
 import type { AttemptStats } from '../probe/stats';
 import type { Verdict } from '../probe/verdict';
 import type { Resolution } from '../target/resolve';
+import { packetsAround } from './packet';
 import type { Output, RunEnd, RunStart, Sink } from './sink';
 
 /**
@@ -28,6 +29,8 @@ export interface AddressDocument {
   /** ping-style statistics, in fresh mode; null otherwise. */
   readonly stats: AttemptStats | null;
   readonly records: readonly CallRecord[];
+  /** --packets: its sockets' packets, in the order seen; absent without --packets. */
+  readonly packets?: readonly PacketRecord[];
 }
 
 export interface TargetDocument {
@@ -41,7 +44,13 @@ export interface TargetDocument {
   readonly addresses: readonly AddressDocument[];
 }
 
-function addressDocument(address: AddressResult, withStats: boolean): AddressDocument {
+/** What a document shows beyond the verdicts: fresh mode's statistics, --packets' packets. */
+interface Extras {
+  readonly stats: boolean;
+  readonly packets: boolean;
+}
+
+function addressDocument(address: AddressResult, extras: Extras): AddressDocument {
   return {
     peer: address.peer,
     status: address.status,
@@ -50,12 +59,13 @@ function addressDocument(address: AddressResult, withStats: boolean): AddressDoc
     attempts: address.stats.attempts,
     handshakeMs: address.handshakeMs,
     lastErrno: address.lastAnswer && address.lastAnswer.kind !== 'connected' ? address.lastAnswer.errnoName : null,
-    stats: withStats ? address.stats : null,
+    stats: extras.stats ? address.stats : null,
     records: address.records,
+    ...(extras.packets ? { packets: address.packets } : {}),
   };
 }
 
-export function targetDocument(target: TargetResult, expectation: Expectation, withStats: boolean): TargetDocument {
+export function targetDocument(target: TargetResult, expectation: Expectation, extras: Extras): TargetDocument {
   return {
     index: target.index,
     host: target.host,
@@ -63,7 +73,7 @@ export function targetDocument(target: TargetResult, expectation: Expectation, w
     resolution: target.resolution,
     verdict: target.verdict,
     met: targetMeets(target, expectation),
-    addresses: target.addresses.map((a) => addressDocument(a, withStats)),
+    addresses: target.addresses.map((a) => addressDocument(a, extras)),
   };
 }
 
@@ -86,6 +96,8 @@ function optionsDocument(o: Options) {
     expect: o.expectation.verdicts ? [...o.expectation.verdicts] : null,
     expectSequence: o.expectation.sequence ?? null,
     any: o.expectation.any ?? false,
+    packets: o.packets,
+    pcap: o.pcap,
   };
 }
 
@@ -141,7 +153,7 @@ export function jsonSink(out: Output, expectation: Expectation): Sink {
       start = run;
     },
     onEvent(event) {
-      if (event.type === 'target') targets.push(targetDocument(event.result, expectation, isFresh(start.options)));
+      if (event.type === 'target') targets.push(targetDocument(event.result, expectation, { stats: isFresh(start.options), packets: start.options.packets }));
     },
     end(run: RunEnd) {
       out.write(JSON.stringify({ ...header(start), targets, ...run }, jsonReplacer, 2) + '\n');
@@ -154,11 +166,12 @@ const isFresh = (o: Options) => !o.scan && o.mode === 'fresh';
 /** --ndjson: one event per line as it happens, from `start` to `end`; it keeps nothing. */
 export function ndjsonSink(out: Output, expectation: Expectation): Sink {
   const line = (event: Record<string, unknown>) => out.write(JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...event }, jsonReplacer) + '\n');
-  let fresh = false;
+  // packets are events of their own here, as they are seen
+  let extras: Extras = { stats: false, packets: false };
   return {
     needs: { records: false, calls: true },
     start(run) {
-      fresh = isFresh(run.options);
+      extras = { stats: isFresh(run.options), packets: false };
       const { schemaVersion: _, ...rest } = header(run);
       line({ type: 'start', ...rest });
     },
@@ -169,9 +182,17 @@ export function ndjsonSink(out: Output, expectation: Expectation): Sink {
           return line({ type: 'attempt', target: event.target, peer: event.peer, attempt, verdict, handshakeMs });
         }
         case 'address':
-          return line({ type: 'address', target: event.target, address: addressDocument(event.result, fresh) });
+          return line({ type: 'address', target: event.target, address: addressDocument(event.result, extras) });
         case 'target':
-          return line({ type: 'target', target: targetDocument(event.result, expectation, fresh) });
+          return line({ type: 'target', target: targetDocument(event.result, expectation, extras) });
+        case 'call': {
+          const { packets: _, ...call } = event;
+          const { before, after } = packetsAround(event);
+          const packetLine = ({ target, peer, packet }: PacketSeen) => line({ type: 'packet', target, peer, ...packet });
+          before.forEach(packetLine);
+          line(call);
+          return after.forEach(packetLine);
+        }
         default:
           return line(event);
       }

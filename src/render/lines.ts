@@ -4,6 +4,7 @@ import type { AddressResult, TargetResult } from '../probe/result';
 import type { VerdictKind } from '../probe/verdict';
 import type { TargetSource } from '../target/source';
 import { thousands } from '../usage';
+import { formatCaptureTotals } from './packet';
 import type { Palette } from './palette';
 import type { Output, Sink } from './sink';
 
@@ -159,6 +160,7 @@ export function linesSink(out: Output, targets: TargetSource, waiting: boolean, 
       if (hidden.size) write(palette.dim(`not shown: ${list(hidden)}`));
       const total = targets.count ?? reported;
       if (total > 1) write(palette.dim(`${thousands(total)} targets: ${list(counts)} (${(run.durationMs / 1000).toFixed(2)} s)`));
+      if (run.capture) write(palette.dim(formatCaptureTotals(run.capture)));
     },
   };
 }

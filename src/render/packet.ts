@@ -1,5 +1,6 @@
 import { formatAddress, type IpAddress } from '../net/address';
 import type { PacketEnd, PacketRecord } from '../probe/record';
+import type { PacketSeen, ProbeEvent } from '../probe/result';
 
 /** `127.0.0.1.45678`, `::1.45678`: an end as tcpdump writes it (the port after a dot); an address alone for ICMP. */
 function formatEnd(end: PacketEnd): string {
@@ -88,4 +89,15 @@ export function formatPacketLine(packet: PacketRecord, formatter: TcpdumpFormatt
 export function formatCaptureTotals(totals: { readonly captured: number; readonly dropped: number }): string {
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
   return `${n(totals.captured, 'packet')} captured, ${n(totals.dropped, 'packet')} dropped by kernel`;
+}
+
+/**
+ * A call's packets in the order to tell them: those stamped before the call began come before its line, the rest
+ * after it (each is told after the call it was stamped during).
+ */
+export function packetsAround(event: ProbeEvent & { type: 'call' }): { before: PacketSeen[]; after: PacketSeen[] } {
+  const before: PacketSeen[] = [];
+  const after: PacketSeen[] = [];
+  for (const seen of event.packets) (seen.packet.timeMs < event.record.startMs ? before : after).push(seen);
+  return { before, after };
 }

@@ -88,6 +88,9 @@ describe('--json and --ndjson validate against schema/connprobe.schema.json', ()
     ['--source with a port, bind() refused', () => [`127.0.0.1:${closed}`, `127.0.0.1:${listener.port}`, '--source', `127.0.0.1:${listener.port}`]],
     ['a unix socket, listening', () => [`unix:${sockets.file('l.sock')}`, '-m', 'poll']],
     ['unix and TCP targets', () => [`unix:${sockets.file('l.sock')}`, `unix:${sockets.file('none.sock')}`, `unix:${randomAbstractName()}`, `127.0.0.1:${listener.port}`, '--tcp-info']],
+    ['--packets, repeat, closed port', () => ['127.0.0.1', String(closed), '--packets']],
+    ['--packets, poll, listener over IPv6', () => ['::1', String(listener.port), '-m', 'poll', '--packets']],
+    ['--packets, many targets', () => [`127.0.0.1:${listener.port}`, `127.0.0.1:${closed}`, '--packets']],
   ];
   for (const [label, args] of runs) {
     it(label, async () => {
@@ -234,9 +237,15 @@ describe('schema/connprobe.schema.json: strict on what we emit, open to addition
     assertValid(validateEvent, callEvent(tcpInfo), 'a struct-valued getsockopt');
     assert.equal(validateEvent(callEvent({ ...tcpInfo, optlen: undefined })), false, 'TCP_INFO says how many bytes the kernel wrote');
     assert.equal(validateEvent(callEvent({ ...tcpInfo, value: { tcpi_state: 1 } })), false, 'the state by name');
-    const packet = { schemaVersion: 2, type: 'packet', direction: 'out', flags: 'SYN', timeMs: 1.25, src: { ...peer, port: 40000 }, dst: peer };
+    const packet = {
+      schemaVersion: 2, type: 'packet', target: 0, peer, attempt: 1, direction: 'out', timeMs: 1.25, timeErrorUs: 12, interface: 'lo',
+      protocol: 'tcp', src: { ...peer, port: 40000 }, dst: peer, flags: 'S', seq: 1, window: 65495, options: ['mss 65495'], length: 0,
+    };
     assertValid(validateEvent, packet, 'a packet');
     assert.equal(validateEvent({ ...packet, direction: 'sideways' }), false);
     assert.equal(validateEvent({ ...packet, dst: undefined }), false);
+    assert.equal(validateEvent({ ...packet, flags: 'SYN' }), false, "flags in tcpdump's letters");
+    const icmp = { ...packet, direction: 'in', protocol: 'icmp', src: { address: '127.0.0.1', family: 4 }, dst: { address: '127.0.0.1', family: 4 }, flags: '', length: 48, icmp: { type: 3, code: 1, about: { src: { ...peer, port: 40000 }, dst: peer } } };
+    assertValid(validateEvent, icmp, 'an ICMP error about a segment of the probe');
   });
 });
