@@ -149,9 +149,9 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
     },
     recvPacket(fd, into, flags) {
       socklen.writeUInt32LE(packetFrom.length);
-      const outcome = result(lib.recvfrom(fd, into, into.length, flags, packetFrom, socklen));
-      // struct sockaddr_ll: family, protocol (network order), ifindex, hatype, pkttype, ...
-      return { ...outcome, protocol: packetFrom.readUInt16BE(2), ifindex: packetFrom.readInt32LE(4), packetType: packetFrom[10] };
+      const ret = lib.recvfrom(fd, into, into.length, flags, packetFrom, socklen);
+      // struct sockaddr_ll: family, protocol (network order), ifindex, hatype, pkttype, ...; one object per packet
+      return { ret, errno: ret === -1 ? errno() : 0, protocol: packetFrom.readUInt16BE(2), ifindex: packetFrom.readInt32LE(4), packetType: packetFrom[10] };
     },
     lastPacketTime: (fd) => timespecCall(lib.ioctl(fd, C.SIOCGSTAMPNS, timespec)),
     realtimeNs: () => timespecCall(lib.clock_gettime(C.CLOCK_REALTIME, timespec)),

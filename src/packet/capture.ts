@@ -27,6 +27,8 @@ export interface CaptureTotals {
 
 /** Packets read per drain at most: a flood of someone else's traffic cannot hold the probe up. */
 const MAX_PER_DRAIN = 65_536;
+/** Tries of the clock link and of the call overhead at start: the narrowest is the one kept. */
+const CALIBRATION_TRIES = 20;
 /** How long a closed socket's packets are still recognised (its FIN exchange, a late RST). */
 const LINGER_MS = 2_000;
 
@@ -51,7 +53,7 @@ class ClockLink {
 
   constructor(private readonly libc: Libc) {}
 
-  sample(tries = 1): void {
+  sample(tries: number): void {
     let best = Infinity;
     for (let i = 0; i < tries; i++) {
       const before = performance.now();
@@ -95,12 +97,19 @@ function interfaceNames(): Map<number, string> {
 export class Capture<O extends PacketOwner> {
   private readonly scope = new PeerScope();
   private readonly clock: ClockLink;
-  /** Flows known to be a socket's: `local>peer` keys. */
-  private readonly flows = new Map<string, O>();
+  /**
+   * Flows known to be a socket's: `local>peer` keys, to its owner; to null when packets are only counted (a closed
+   * socket's flow lingers, and an owner would keep its attempt, address and target alive with it).
+   */
+  private readonly flows = new Map<string, O | null>();
   private readonly flowsOf = new Map<O, string[]>();
   /** Sockets whose connect() may have sent a SYN not seen yet, by peer, oldest first. */
   private readonly awaitingSyn = new Map<string, { owner: O; sinceMs: number }[]>();
-  private readonly lingering: { keys: string[]; until: number }[] = [];
+  /** The peer each socket connected to (one per socket), to find its place in awaitingSyn when it closes. */
+  private readonly peerOf = new Map<O, string>();
+  /** Closed sockets' flows, oldest first, from `lingeringHead` on (a queue that is not shifted one by one). */
+  private lingering: { keys: string[]; until: number }[] = [];
+  private lingeringHead = 0;
   private names: Map<number, string> | null = null;
   private captured = 0;
   /** One FFI call's overhead, in us: a packet stamped closer than this to a call's start may be either side of it. */
@@ -112,12 +121,18 @@ export class Capture<O extends PacketOwner> {
     /** performance.now() when the run started. */
     private readonly origin: number,
     private readonly pcap: PcapWriter | null,
+    /** Make a record of each packet (records are wanted); else they are only counted (and written to --pcap). */
+    private readonly keep: boolean,
   ) {
     this.clock = new ClockLink(libc);
-    this.clock.sample(5);
-    const start = performance.now();
-    for (let i = 0; i < 5; i++) libc.realtimeNs();
-    this.callOverheadUs = ((performance.now() - start) * 1000) / 5;
+    this.clock.sample(CALIBRATION_TRIES);
+    let fastest = Infinity; // the least a call costs: what separates a call's recorded start from the syscall's
+    for (let i = 0; i < CALIBRATION_TRIES; i++) {
+      const start = performance.now();
+      libc.realtimeNs();
+      fastest = Math.min(fastest, performance.now() - start);
+    }
+    this.callOverheadUs = fastest * 1000;
   }
 
   /** Widens the filter to a peer the probe is about to connect to. */
@@ -131,14 +146,17 @@ export class Capture<O extends PacketOwner> {
     const waiting = this.awaitingSyn.get(key) ?? [];
     if (!waiting.some((w) => w.owner === owner)) waiting.push({ owner, sinceMs: startMs });
     this.awaitingSyn.set(key, waiting);
+    this.peerOf.set(owner, key);
   }
 
   /** The socket is closed: its flows are still recognised for a moment (the FIN exchange), then forgotten. */
   closed(owner: O): void {
-    for (const [key, waiting] of this.awaitingSyn) {
-      const rest = waiting.filter((w) => w.owner !== owner);
-      if (rest.length) this.awaitingSyn.set(key, rest);
-      else this.awaitingSyn.delete(key);
+    const peer = this.peerOf.get(owner);
+    if (peer !== undefined) {
+      this.peerOf.delete(owner);
+      const rest = this.awaitingSyn.get(peer)?.filter((w) => w.owner !== owner) ?? [];
+      if (rest.length) this.awaitingSyn.set(peer, rest);
+      else this.awaitingSyn.delete(peer);
     }
     const keys = this.flowsOf.get(owner);
     if (keys) {
@@ -147,7 +165,7 @@ export class Capture<O extends PacketOwner> {
     }
   }
 
-  /** Reads what the kernel queued: the probe's packets, in the order they were seen. */
+  /** Reads what the kernel queued: the probe's packets, in the order they were seen (none unless kept). */
   drain(): CapturedPacket<O>[] {
     const out: CapturedPacket<O>[] = [];
     let sampled = false;
@@ -155,7 +173,7 @@ export class Capture<O extends PacketOwner> {
       const raw = this.socket.read();
       if (!raw) break;
       if (!sampled) {
-        this.clock.sample();
+        this.clock.sample(3);
         sampled = true;
       }
       const captured = this.take(raw);
@@ -174,59 +192,68 @@ export class Capture<O extends PacketOwner> {
   }
 
   private take(raw: RawPacket): CapturedPacket<O> | null {
-    const decoded = decodePacket(raw.bytes);
+    const decoded = decodePacket(raw.bytes, this.keep);
     if (!decoded) return null;
     const timeMs = this.clock.toMonotonicMs(raw.realtimeNs) - this.origin;
     const claim = this.claim(decoded, timeMs);
     if (!claim) return null;
     this.captured++;
     this.pcap?.write(raw.realtimeNs, raw.bytes, raw.length);
+    if (claim.owner === null) return null;
     this.names ??= interfaceNames();
     return { owner: claim.owner, packet: this.record(decoded, claim.owner, claim.direction, timeMs, this.names.get(raw.ifindex) ?? `if${raw.ifindex}`) };
   }
 
   /** Whose the packet is, and which way it went; null if it is none of the probe's sockets'. */
-  private claim(packet: DecodedPacket, timeMs: number): { owner: O; direction: 'out' | 'in' } | null {
+  private claim(packet: DecodedPacket, timeMs: number): { owner: O | null; direction: 'out' | 'in' } | null {
     if (packet.tcp) {
       const src = endKey(packet.src, packet.tcp.srcPort);
       const dst = endKey(packet.dst, packet.tcp.dstPort);
-      const out = this.flows.get(flowKey(src, dst));
-      if (out) return { owner: out, direction: 'out' };
-      const into = this.flows.get(flowKey(dst, src));
-      if (into) return { owner: into, direction: 'in' };
+      const out = flowKey(src, dst);
+      if (this.flows.has(out)) return { owner: this.flows.get(out)!, direction: 'out' };
+      const into = flowKey(dst, src);
+      if (this.flows.has(into)) return { owner: this.flows.get(into)!, direction: 'in' };
       const firstSyn = (packet.tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-      const owner = firstSyn ? this.learn(src, dst, timeMs) : null;
-      return owner && { owner, direction: 'out' };
+      const owner = firstSyn ? this.learn(src, dst, timeMs) : undefined;
+      return owner === undefined ? null : { owner, direction: 'out' };
     }
     const quoted = packet.icmp?.quoted;
     if (!quoted) return null;
     // an ICMP error quotes a segment the probe sent (a SYN an OUTPUT rule rejected may never have been seen)
     const src = endKey(quoted.src, quoted.srcPort);
     const dst = endKey(quoted.dst, quoted.dstPort);
-    const owner = this.flows.get(flowKey(src, dst)) ?? this.learn(src, dst, timeMs);
-    return owner && { owner, direction: 'in' };
+    const flow = flowKey(src, dst);
+    const owner = this.flows.has(flow) ? this.flows.get(flow)! : this.learn(src, dst, timeMs);
+    return owner === undefined ? null : { owner, direction: 'in' };
   }
 
-  /** The first SYN to a peer since a connect() to it began is that socket's: its flow is known from now on. */
-  private learn(local: string, peer: string, timeMs: number): O | null {
+  /**
+   * The first SYN to a peer since a connect() to it began is that socket's: its flow is known from now on. The
+   * owner (null: ours, not kept), or undefined when no socket of the probe's is waiting for it.
+   */
+  private learn(local: string, peer: string, timeMs: number): O | null | undefined {
     const waiting = this.awaitingSyn.get(peer);
     const slackMs = (this.clock.errorUs + this.callOverheadUs) / 1000;
     const index = waiting?.findIndex((w) => w.sinceMs <= timeMs + slackMs) ?? -1;
-    if (!waiting || index < 0) return null;
+    if (!waiting || index < 0) return undefined;
     const [{ owner }] = waiting.splice(index, 1);
     if (waiting.length === 0) this.awaitingSyn.delete(peer);
     const key = flowKey(local, peer);
-    this.flows.set(key, owner);
+    this.flows.set(key, this.keep ? owner : null);
     const keys = this.flowsOf.get(owner);
     if (keys) keys.push(key);
     else this.flowsOf.set(owner, [key]);
-    return owner;
+    return this.keep ? owner : null;
   }
 
   private forgetLingering(): void {
     const now = performance.now();
-    while (this.lingering.length && this.lingering[0].until <= now) {
-      for (const key of this.lingering.shift()!.keys) this.flows.delete(key);
+    while (this.lingeringHead < this.lingering.length && this.lingering[this.lingeringHead].until <= now) {
+      for (const key of this.lingering[this.lingeringHead++].keys) this.flows.delete(key);
+    }
+    if (this.lingeringHead > 1024 && this.lingeringHead * 2 > this.lingering.length) {
+      this.lingering = this.lingering.slice(this.lingeringHead);
+      this.lingeringHead = 0;
     }
   }
 

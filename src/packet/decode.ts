@@ -118,7 +118,7 @@ function tcpOptions(bytes: Uint8Array): string[] {
   return options;
 }
 
-function tcpHeader(bytes: Buffer, at: number, end: number): TcpHeader | null {
+function tcpHeader(bytes: Buffer, at: number, end: number, withOptions: boolean): TcpHeader | null {
   if (at + 20 > bytes.length) return null;
   const headerLength = (bytes[at + 12] >> 4) * 4;
   const optionsEnd = Math.min(at + headerLength, bytes.length);
@@ -129,7 +129,7 @@ function tcpHeader(bytes: Buffer, at: number, end: number): TcpHeader | null {
     ack: bytes.readUInt32BE(at + 8),
     flags: bytes[at + 13],
     window: bytes.readUInt16BE(at + 14),
-    options: tcpOptions(bytes.subarray(at + 20, optionsEnd)),
+    options: withOptions ? tcpOptions(bytes.subarray(at + 20, optionsEnd)) : NO_OPTIONS,
     payloadLength: Math.max(0, end - at - headerLength),
   };
 }
@@ -180,17 +180,19 @@ function icmpMessage(bytes: Buffer, family: 4 | 6, at: number, end: number): Icm
   return { type, code: bytes[at + 1], length: end - at, quoted };
 }
 
+const NO_OPTIONS: readonly string[] = [];
+
 /**
  * Decodes a packet from its network header on (what a cooked AF_PACKET socket reads); null for what connprobe
  * does not read (neither TCP nor ICMP, or cut short). `bytes` may be cut to a snap length; lengths come from the
- * headers.
+ * headers. Without `withOptions`, TCP options are not decoded (none are shown).
  */
-export function decodePacket(bytes: Buffer): DecodedPacket | null {
+export function decodePacket(bytes: Buffer, withOptions = true): DecodedPacket | null {
   const ip = ipHeader(bytes, 0);
   if (!ip) return null;
   const { family, src, dst } = ip;
   if (ip.protocol === TCP) {
-    const tcp = tcpHeader(bytes, ip.payload, ip.end);
+    const tcp = tcpHeader(bytes, ip.payload, ip.end, withOptions);
     return tcp && { family, src, dst, tcp, icmp: null };
   }
   if (ip.protocol === (family === 4 ? ICMP : ICMPV6)) {

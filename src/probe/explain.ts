@@ -185,7 +185,9 @@ function wireNote(record: CallRecord, packets: readonly PacketRecord[]): string 
     case 'connect': {
       const sent = lastSyn && placeOf(lastSyn, record) !== 'before' ? `the SYN went out ${PLACES[placeOf(lastSyn, record)]}` : undefined;
       const back = answered();
-      if (sent) return back ? `${sent}; ${back}` : `${sent}; nothing has come back yet`;
+      // an answer that came while connect() returned EINPROGRESS is what the next call (or poll) reports
+      const pending = back && record.errno === E.EINPROGRESS && answer && placeOf(answer, record) === 'during' ? ', and waits on the socket for the next call' : '';
+      if (sent) return back ? `${sent}; ${back}${pending}` : `${sent}; nothing has come back yet`;
       return back;
     }
     case 'poll':

@@ -66,12 +66,16 @@ export class Tracer<O extends CallOwner> {
     return text;
   }
 
-  /** Notes a call's times and, if records are wanted, makes its record (`detail` is null when they are not). */
-  private finish(owner: O | null, start: number, result: SysResult, detail: Detail | null): void {
+  /**
+   * Notes a call's times and, if records are wanted, makes its record (`detail` is null when they are not). With
+   * --packets, reads the capture: after every call when records are wanted (each packet is told with the call it
+   * came during), else only after a poll() (to count them, and keep the kernel's queue short).
+   */
+  private finish(owner: O | null, start: number, result: SysResult, detail: Detail | null, polled = false): void {
     const end = performance.now();
     this.lastStartMs = start - this.origin;
     this.lastDurationUs = (end - start) * 1000;
-    const packets = this.capture ? this.capture.drain() : NO_PACKETS;
+    const packets = this.capture && (this.recording || polled) ? this.capture.drain() : NO_PACKETS;
     if (detail === null || this.sink === null) return;
     // filled in place rather than spread: this runs for every call of a 65,535-port sweep
     const record = detail as Detail & { -readonly [K in keyof CallResult]: CallResult[K] };
@@ -158,7 +162,7 @@ export class Tracer<O extends CallOwner> {
   poll(owner: O | null, fds: readonly number[], timeoutMs: number): { ret: number; errno: number; revents: readonly number[] } {
     const start = performance.now();
     const r = this.libc.poll(fds, C.POLLOUT, timeoutMs);
-    this.finish(owner, start, r, this.recording ? { call: 'poll', fds: fds.map((fd, i) => ({ fd, events: 'POLLOUT', revents: r.revents[i] })), timeoutMs } : null);
+    this.finish(owner, start, r, this.recording ? { call: 'poll', fds: fds.map((fd, i) => ({ fd, events: 'POLLOUT', revents: r.revents[i] })), timeoutMs } : null, true);
     return r;
   }
 
