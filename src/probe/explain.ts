@@ -177,7 +177,10 @@ function wireNote(record: CallRecord, packets: readonly PacketRecord[]): string 
   const syns = mine.filter(isSyn);
   const lastSyn = syns.at(-1);
   const answer = lastSyn && mine.find((p) => p.timeMs >= lastSyn.timeMs && isAnswer(p));
+  // an ICMP error about a SYN never seen: a rule rejected the SYN on its way out, and the error is all there is
+  const unsent = lastSyn ? undefined : mine.find((p) => p.protocol !== 'tcp');
   const answered = () => {
+    if (unsent) return `an ICMP error about its SYN came back ${PLACES[placeOf(unsent, record)]}; the SYN itself never reached the wire (a local rule rejected it on the way out)`;
     if (!lastSyn || !answer) return undefined;
     return `the ${answerName(answer)} came back ${gapUs(lastSyn, answer)} us after the SYN, ${PLACES[placeOf(answer, record)]}`;
   };
@@ -190,12 +193,11 @@ function wireNote(record: CallRecord, packets: readonly PacketRecord[]): string 
       if (sent) return back ? `${sent}; ${back}${pending}` : `${sent}; nothing has come back yet`;
       return back;
     }
-    case 'poll':
-      if (record.ret === 0) {
-        const times = syns.map((p) => `${((p.timeMs - syns[0].timeMs) / 1000).toFixed(3)} s`).join(', ');
-        return `${plural(syns.length, 'SYN', 'SYNs')} went out (at ${times} from the first), and nothing came back`;
-      }
-      return answered();
+    case 'poll': {
+      if (answer || syns.length === 0) return answered();
+      const times = syns.map((p) => `${((p.timeMs - syns[0].timeMs) / 1000).toFixed(3)} s`).join(', ');
+      return `${plural(syns.length, 'SYN', 'SYNs')} went out (at ${times} from the first), and nothing came back`;
+    }
     case 'getsockopt':
       return record.option === 'TCP_INFO' && syns.length > 0 ? `${plural(syns.length, 'SYN was', 'SYNs were')} seen` : undefined;
     default: {
