@@ -63,7 +63,7 @@ one line per target.`;
 const EXAMPLES = `Examples:
 ${table(46, [
   ['connprobe 127.0.0.1 12345 --explain', 'the classic puzzle, call by call'],
-  ['sudo connprobe 127.0.0.1 12345 --packets', '... with the SYNs and RSTs behind it'],
+  ['sudo connprobe 127.0.0.1 12345 --packets', '... with its SYNs and RSTs'],
   ['connprobe 127.0.0.1 12345 -f classic', 'what the C reproduction prints'],
   ['connprobe [::1]:5432 -m poll -t 500ms', "man 2 connect's way to wait"],
   ['connprobe localhost 8080 -m fresh -c 5', 'tcping: five sockets, statistics'],

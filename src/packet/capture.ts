@@ -32,6 +32,17 @@ const CALIBRATION_TRIES = 20;
 /** How long a closed socket's packets are still recognised (its FIN exchange, a late RST). */
 const LINGER_MS = 2_000;
 
+/** A connect() whose SYN is still to be seen: the next one to its peer, stamped after it began, is its socket's. */
+interface Waiting<O> {
+  /** null when packets are only counted. */
+  readonly owner: O | null;
+  readonly peer: string;
+  readonly sinceMs: number;
+  /** Its socket's flows (shared by every connect() of the socket): where a flow learned from its SYN goes. */
+  readonly flows: string[];
+  claimed: boolean;
+}
+
 /** An address as a map key: the number for IPv4, hex for IPv6. */
 function hostKey(bytes: Uint8Array): string {
   return bytes.length === 4 ? String(((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0) : Buffer.from(bytes).toString('hex');
@@ -103,12 +114,15 @@ export class Capture<O extends PacketOwner> {
    */
   private readonly flows = new Map<string, O | null>();
   private readonly flowsOf = new Map<O, string[]>();
-  /** Sockets whose connect() may have sent a SYN not seen yet, by peer, oldest first. */
-  private readonly awaitingSyn = new Map<string, { owner: O; sinceMs: number }[]>();
-  /** The peer each socket connected to (one per socket), to find its place in awaitingSyn when it closes. */
-  private readonly peerOf = new Map<O, string>();
-  /** Closed sockets' flows, oldest first, from `lingeringHead` on (a queue that is not shifted one by one). */
-  private lingering: { keys: string[]; until: number }[] = [];
+  /** connect() calls whose SYN has not been seen yet, by peer, oldest first. */
+  private readonly awaitingSyn = new Map<string, Waiting<O>[]>();
+  /** Each open socket's own entry there (a socket connects to one peer). */
+  private readonly waitingOf = new Map<O, Waiting<O>>();
+  /**
+   * Closed sockets, oldest first, from `lingeringHead` on (a queue that is not shifted one by one): their flows
+   * and a SYN not seen yet are still recognised for a moment (the FIN exchange; packets read after the close).
+   */
+  private lingering: { keys: readonly string[]; waiting: Waiting<O> | undefined; until: number }[] = [];
   private lingeringHead = 0;
   private names: Map<number, string> | null = null;
   private captured = 0;
@@ -140,29 +154,29 @@ export class Capture<O extends PacketOwner> {
     if (this.scope.add(peer)) this.socket.setFilter(this.scope.program());
   }
 
-  /** A connect() to `peer` began at `startMs`: the next unclaimed SYN to it is this socket's. */
+  /**
+   * A connect() to `peer` began at `startMs`: the next unclaimed SYN to it, stamped after that, is this socket's.
+   * Every call is noted (whether it sent a SYN is known only when the packets are read).
+   */
   connecting(owner: O, peer: InetEndpoint, startMs: number): void {
     const key = endKey(peer.address, peer.port);
-    const waiting = this.awaitingSyn.get(key) ?? [];
-    if (!waiting.some((w) => w.owner === owner)) waiting.push({ owner, sinceMs: startMs });
-    this.awaitingSyn.set(key, waiting);
-    this.peerOf.set(owner, key);
+    let flows = this.flowsOf.get(owner);
+    if (!flows) this.flowsOf.set(owner, (flows = []));
+    // not kept: an entry that may outlive its socket holds no attempt
+    const waiting: Waiting<O> = { owner: this.keep ? owner : null, peer: key, sinceMs: startMs, flows, claimed: false };
+    const queue = this.awaitingSyn.get(key);
+    if (queue) queue.push(waiting);
+    else this.awaitingSyn.set(key, [waiting]);
+    this.waitingOf.set(owner, waiting);
   }
 
-  /** The socket is closed: its flows are still recognised for a moment (the FIN exchange), then forgotten. */
+  /** The socket is closed: what is known of it lingers for a moment, then is forgotten. */
   closed(owner: O): void {
-    const peer = this.peerOf.get(owner);
-    if (peer !== undefined) {
-      this.peerOf.delete(owner);
-      const rest = this.awaitingSyn.get(peer)?.filter((w) => w.owner !== owner) ?? [];
-      if (rest.length) this.awaitingSyn.set(peer, rest);
-      else this.awaitingSyn.delete(peer);
-    }
-    const keys = this.flowsOf.get(owner);
-    if (keys) {
-      this.flowsOf.delete(owner);
-      this.lingering.push({ keys, until: performance.now() + LINGER_MS });
-    }
+    const waiting = this.waitingOf.get(owner);
+    this.waitingOf.delete(owner);
+    const keys = this.flowsOf.get(owner) ?? [];
+    this.flowsOf.delete(owner);
+    if (keys.length || waiting) this.lingering.push({ keys, waiting, until: performance.now() + LINGER_MS });
   }
 
   /** Reads what the kernel queued: the probe's packets, in the order they were seen (none unless kept). */
@@ -232,29 +246,40 @@ export class Capture<O extends PacketOwner> {
    * owner (null: ours, not kept), or undefined when no socket of the probe's is waiting for it.
    */
   private learn(local: string, peer: string, timeMs: number): O | null | undefined {
-    const waiting = this.awaitingSyn.get(peer);
+    const queue = this.awaitingSyn.get(peer);
     const slackMs = (this.clock.errorUs + this.callOverheadUs) / 1000;
-    const index = waiting?.findIndex((w) => w.sinceMs <= timeMs + slackMs) ?? -1;
-    if (!waiting || index < 0) return undefined;
-    const [{ owner }] = waiting.splice(index, 1);
-    if (waiting.length === 0) this.awaitingSyn.delete(peer);
-    const key = flowKey(local, peer);
-    this.flows.set(key, this.keep ? owner : null);
-    const keys = this.flowsOf.get(owner);
-    if (keys) keys.push(key);
-    else this.flowsOf.set(owner, [key]);
-    return this.keep ? owner : null;
+    const index = queue?.findIndex((w) => w.sinceMs <= timeMs + slackMs) ?? -1;
+    if (!queue || index < 0) return undefined;
+    const waiting = queue[index];
+    // a socket has one SYN in flight: its other calls made before this SYN sent none, or their SYN was this one
+    const rest = queue.filter((w) => w.flows !== waiting.flows || w.sinceMs > timeMs + slackMs);
+    for (const w of queue) if (w.flows === waiting.flows && w.sinceMs <= timeMs + slackMs) w.claimed = true;
+    if (rest.length) this.awaitingSyn.set(peer, rest);
+    else this.awaitingSyn.delete(peer);
+    const flow = flowKey(local, peer);
+    this.flows.set(flow, waiting.owner);
+    waiting.flows.push(flow);
+    return waiting.owner;
   }
 
   private forgetLingering(): void {
     const now = performance.now();
     while (this.lingeringHead < this.lingering.length && this.lingering[this.lingeringHead].until <= now) {
-      for (const key of this.lingering[this.lingeringHead++].keys) this.flows.delete(key);
+      const { keys, waiting } = this.lingering[this.lingeringHead++];
+      for (const key of keys) this.flows.delete(key);
+      if (waiting && !waiting.claimed) this.unqueue(waiting);
     }
     if (this.lingeringHead > 1024 && this.lingeringHead * 2 > this.lingering.length) {
       this.lingering = this.lingering.slice(this.lingeringHead);
       this.lingeringHead = 0;
     }
+  }
+
+  private unqueue(waiting: Waiting<O>): void {
+    const queue = this.awaitingSyn.get(waiting.peer);
+    const rest = queue?.filter((w) => w !== waiting) ?? [];
+    if (rest.length) this.awaitingSyn.set(waiting.peer, rest);
+    else this.awaitingSyn.delete(waiting.peer);
   }
 
   private record(packet: DecodedPacket, owner: O, direction: 'out' | 'in', timeMs: number, name: string): PacketRecord {
