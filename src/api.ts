@@ -26,6 +26,13 @@ interface CommonOptions {
   readonly keepRecords?: boolean;
   /** Called with each step as soon as it is known. */
   readonly onEvent?: (event: ProbeEvent) => void;
+  /**
+   * Capture the probe's own packets (root or CAP_NET_RAW; CaptureUnavailableError without): each address's
+   * `packets`, and the `packets` of each `call` event.
+   */
+  readonly packets?: boolean;
+  /** Also write them to this file, in pcap format. */
+  readonly pcap?: string;
 }
 
 export interface ProbeOptions extends CommonOptions {

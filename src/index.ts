@@ -6,8 +6,9 @@
 export { probe, probeConcurrently } from './api';
 export type { ConcurrentOptions, ConcurrentReport, ProbeOptions, ProbeReport } from './api';
 export { MODES, type Mode } from './options';
-export type { AddressResult, AddressStatus, AttemptResult, ProbeEvent, TargetResult } from './probe/result';
-export type { CallRecord } from './probe/record';
+export type { AddressResult, AddressStatus, AttemptResult, PacketSeen, ProbeEvent, TargetResult } from './probe/result';
+export type { CallRecord, PacketEnd, PacketRecord } from './probe/record';
+export { CaptureUnavailableError } from './packet/socket';
 export { EXIT_CODES, type Verdict, type VerdictKind } from './probe/verdict';
 export { parseTargets, type TargetSpec } from './target/parse';
 export { TargetSource } from './target/source';

@@ -3,7 +3,7 @@ import { formatAddress } from '../net/address';
 import { formatEndpoint, formatEndpointHost, formatHostPort, isUnix, type Endpoint, type UnixEndpoint } from '../net/endpoint';
 import type { Mode } from '../options';
 import type { CallRecord, PacketRecord } from '../probe/record';
-import type { AddressResult, AttemptResult, ProbeEvent, TargetResult } from '../probe/result';
+import type { AddressResult, AttemptResult, PacketSeen, ProbeEvent, TargetResult } from '../probe/result';
 import type { AttemptStats } from '../probe/stats';
 import type { Verdict, VerdictKind } from '../probe/verdict';
 import type { Resolution } from '../target/resolve';
@@ -255,9 +255,12 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix =
           const { record } = event;
           if (explainer) records.push(record);
           const { before, after } = packetsAround(event);
-          for (const { packet } of before) write(packetLine(packet));
+          // written as the call returns: a packet was stamped this long before its end (--timestamps shows when)
+          const endMs = record.startMs + record.durationUs / 1000;
+          const writePacket = ({ packet }: PacketSeen) => write(packetLine(packet), Math.max(0, (endMs - packet.timeMs) * 1000));
+          before.forEach(writePacket);
           write(formatRecordLine(record, palette), record.durationUs);
-          for (const { packet } of after) write(packetLine(packet));
+          after.forEach(writePacket);
           for (const { packet } of event.packets) packets.push(packet);
           if (explainer) write(palette.dim(`    # ${explainer.explain(records, records.length - 1, packets)}`));
           break;
