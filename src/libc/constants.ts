@@ -57,12 +57,10 @@ export interface PlatformConstants {
   readonly ETH_P_IPV6: number;
   readonly SO_ATTACH_FILTER: number;
   readonly SO_RCVBUFFORCE: number;
-  readonly SO_TIMESTAMPNS: number;
   readonly SOL_PACKET: number;
   readonly PACKET_STATISTICS: number;
-  /** sll_pkttype: a packet to this host, and one this host sent (a tap on lo sees each segment as both). */
+  /** sll_pkttype of a packet to this host (a tap on lo sees each segment as sent, then as this). */
   readonly PACKET_HOST: number;
-  readonly PACKET_OUTGOING: number;
   /** ioctl: the kernel's timestamp of the last packet read, a struct timespec (CLOCK_REALTIME). */
   readonly SIOCGSTAMPNS: number;
   readonly MSG_TRUNC: number;
@@ -127,11 +125,9 @@ const LINUX_64: PlatformConstants = {
   ETH_P_IPV6: 0x86dd,
   SO_ATTACH_FILTER: 26,
   SO_RCVBUFFORCE: 33,
-  SO_TIMESTAMPNS: 35,
   SOL_PACKET: 263,
   PACKET_STATISTICS: 6,
   PACKET_HOST: 0,
-  PACKET_OUTGOING: 4,
   SIOCGSTAMPNS: 0x8907,
   MSG_TRUNC: 0x20,
   MSG_DONTWAIT: 0x40,
