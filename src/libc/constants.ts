@@ -63,6 +63,10 @@ export interface PlatformConstants {
   readonly PACKET_HOST: number;
   /** ioctl: the kernel's timestamp of the last packet read, a struct timespec (CLOCK_REALTIME). */
   readonly SIOCGSTAMPNS: number;
+  /** ioctl: an interface's name by index, in a struct ifreq (name[IFNAMSIZ], then the index), in the caller's namespace. */
+  readonly SIOCGIFNAME: number;
+  readonly SIZEOF_IFREQ: number;
+  readonly IFNAMSIZ: number;
   readonly MSG_TRUNC: number;
   readonly MSG_DONTWAIT: number;
   readonly CLOCK_REALTIME: number;
@@ -129,6 +133,9 @@ const LINUX_64: PlatformConstants = {
   PACKET_STATISTICS: 6,
   PACKET_HOST: 0,
   SIOCGSTAMPNS: 0x8907,
+  SIOCGIFNAME: 0x8910,
+  SIZEOF_IFREQ: 40,
+  IFNAMSIZ: 16,
   MSG_TRUNC: 0x20,
   MSG_DONTWAIT: 0x40,
   CLOCK_REALTIME: 0,

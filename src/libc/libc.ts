@@ -105,6 +105,8 @@ export interface Libc {
   lastPacketTime(fd: number): TimestampResult;
   /** getsockopt(SOL_PACKET, PACKET_STATISTICS): packets queued and dropped since the last read. */
   packetStatistics(fd: number): PacketStatistics;
+  /** ioctl(fd, SIOCGIFNAME, &ifreq): the name of interface `index` in the socket's network namespace; null if none. */
+  interfaceName(fd: number, index: number): string | null;
   /** clock_gettime(CLOCK_REALTIME): packet timestamps' clock, read to relate them to the monotonic one. */
   realtimeNs(): TimestampResult;
 }

@@ -154,6 +154,13 @@ export function libcFromSymbols(backend: string, lib: LibcSymbols, errno: () => 
       return { ret, errno: ret === -1 ? errno() : 0, protocol: packetFrom.readUInt16BE(2), ifindex: packetFrom.readInt32LE(4), packetType: packetFrom[10] };
     },
     lastPacketTime: (fd) => timespecCall(lib.ioctl(fd, C.SIOCGSTAMPNS, timespec)),
+    interfaceName(fd, index) {
+      const ifreq = Buffer.alloc(C.SIZEOF_IFREQ);
+      ifreq.writeInt32LE(index, C.IFNAMSIZ);
+      if (lib.ioctl(fd, C.SIOCGIFNAME, ifreq) === -1) return null;
+      const name = ifreq.subarray(0, C.IFNAMSIZ);
+      return name.subarray(0, name.indexOf(0) < 0 ? C.IFNAMSIZ : name.indexOf(0)).toString('latin1');
+    },
     realtimeNs: () => timespecCall(lib.clock_gettime(C.CLOCK_REALTIME, timespec)),
     packetStatistics(fd) {
       socklen.writeUInt32LE(packetStats.length);

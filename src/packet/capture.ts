@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Libc } from '../libc/libc';
 import type { IpAddress } from '../net/address';
 import type { InetEndpoint } from '../net/endpoint';
@@ -84,19 +83,6 @@ class ClockLink {
   }
 }
 
-/** Interface names by index, read from /sys once (interfaces a probe meets do not change during it). */
-function interfaceNames(): Map<number, string> {
-  const names = new Map<number, string>();
-  try {
-    for (const name of readdirSync('/sys/class/net')) {
-      names.set(Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8')), name);
-    }
-  } catch {
-    // no /sys: interfaces are shown by index
-  }
-  return names;
-}
-
 /**
  * The probe's packets: it keeps the capture's filter wide enough for every peer, reads what the kernel queued,
  * and keeps only the segments of the probe's own sockets (and ICMP errors about them), each with its owner.
@@ -114,6 +100,8 @@ export class Capture<O extends PacketOwner> {
    */
   private readonly flows = new Map<string, O | null>();
   private readonly flowsOf = new Map<O, string[]>();
+  /** Flows whose socket is closed: still recognised while they linger, and free for a new socket's SYN. */
+  private readonly closedFlows = new Set<string>();
   /** connect() calls whose SYN has not been seen yet, by peer, oldest first. */
   private readonly awaitingSyn = new Map<string, Waiting<O>[]>();
   /** Each open socket's own entry there (a socket connects to one peer). */
@@ -124,7 +112,6 @@ export class Capture<O extends PacketOwner> {
    */
   private lingering: { keys: readonly string[]; waiting: Waiting<O> | undefined; until: number }[] = [];
   private lingeringHead = 0;
-  private names: Map<number, string> | null = null;
   private captured = 0;
   /** One FFI call's overhead, in us: a packet stamped closer than this to a call's start may be either side of it. */
   private readonly callOverheadUs: number;
@@ -176,6 +163,7 @@ export class Capture<O extends PacketOwner> {
     this.waitingOf.delete(owner);
     const keys = this.flowsOf.get(owner) ?? [];
     this.flowsOf.delete(owner);
+    for (const key of keys) this.closedFlows.add(key);
     if (keys.length || waiting) this.lingering.push({ keys, waiting, until: performance.now() + LINGER_MS });
   }
 
@@ -197,9 +185,13 @@ export class Capture<O extends PacketOwner> {
     return out;
   }
 
-  /** Drains what is left and closes the capture: how many packets were the probe's, and how many were dropped. */
+  /**
+   * Closes the capture: how many packets were the probe's, and how many were dropped. Where packets are told with
+   * calls, the capture ends with the last call (a packet after it, such as the peer's FIN, has no call to follow,
+   * and the totals count what was told); where they are only counted, what is queued still is read first.
+   */
   finish(): CaptureTotals {
-    this.drain();
+    if (!this.keep) this.drain();
     this.socket.close();
     this.pcap?.close();
     return { captured: this.captured, dropped: this.socket.statistics().drops };
@@ -214,8 +206,7 @@ export class Capture<O extends PacketOwner> {
     this.captured++;
     this.pcap?.write(raw.realtimeNs, raw.bytes, raw.length);
     if (claim.owner === null) return null;
-    this.names ??= interfaceNames();
-    return { owner: claim.owner, packet: this.record(decoded, claim.owner, claim.direction, timeMs, this.names.get(raw.ifindex) ?? `if${raw.ifindex}`) };
+    return { owner: claim.owner, packet: this.record(decoded, claim.owner, claim.direction, timeMs, this.socket.interfaceName(raw.ifindex)) };
   }
 
   /** Whose the packet is, and which way it went; null if it is none of the probe's sockets'. */
@@ -224,12 +215,16 @@ export class Capture<O extends PacketOwner> {
       const src = endKey(packet.src, packet.tcp.srcPort);
       const dst = endKey(packet.dst, packet.tcp.dstPort);
       const out = flowKey(src, dst);
-      if (this.flows.has(out)) return { owner: this.flows.get(out)!, direction: 'out' };
       const into = flowKey(dst, src);
+      // a new socket's first SYN may reuse a closed one's ports (the kernel hands the same source port out again):
+      // a socket waiting for its SYN takes it before a lingering flow does
+      if ((packet.tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.reusable(out) && this.reusable(into)) {
+        const owner = this.learn(src, dst, timeMs);
+        if (owner !== undefined) return { owner, direction: 'out' };
+      }
+      if (this.flows.has(out)) return { owner: this.flows.get(out)!, direction: 'out' };
       if (this.flows.has(into)) return { owner: this.flows.get(into)!, direction: 'in' };
-      const firstSyn = (packet.tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-      const owner = firstSyn ? this.learn(src, dst, timeMs) : undefined;
-      return owner === undefined ? null : { owner, direction: 'out' };
+      return null;
     }
     const quoted = packet.icmp?.quoted;
     if (!quoted) return null;
@@ -237,8 +232,14 @@ export class Capture<O extends PacketOwner> {
     const src = endKey(quoted.src, quoted.srcPort);
     const dst = endKey(quoted.dst, quoted.dstPort);
     const flow = flowKey(src, dst);
-    const owner = this.flows.has(flow) ? this.flows.get(flow)! : this.learn(src, dst, timeMs);
-    return owner === undefined ? null : { owner, direction: 'in' };
+    const owner = this.reusable(flow) ? this.learn(src, dst, timeMs) : undefined;
+    if (owner !== undefined) return { owner, direction: 'in' };
+    return this.flows.has(flow) ? { owner: this.flows.get(flow)!, direction: 'in' } : null;
+  }
+
+  /** No open socket of the probe's has this flow (none ever had it, or the one that did is closed). */
+  private reusable(flow: string): boolean {
+    return !this.flows.has(flow) || this.closedFlows.has(flow);
   }
 
   /**
@@ -258,6 +259,9 @@ export class Capture<O extends PacketOwner> {
     else this.awaitingSyn.delete(peer);
     const flow = flowKey(local, peer);
     this.flows.set(flow, waiting.owner);
+    this.closedFlows.delete(flow);
+    const reverse = flowKey(peer, local); // a closed socket's flow the other way: its end is this one's peer now
+    if (this.closedFlows.delete(reverse)) this.flows.delete(reverse);
     waiting.flows.push(flow);
     return waiting.owner;
   }
@@ -266,7 +270,8 @@ export class Capture<O extends PacketOwner> {
     const now = performance.now();
     while (this.lingeringHead < this.lingering.length && this.lingering[this.lingeringHead].until <= now) {
       const { keys, waiting } = this.lingering[this.lingeringHead++];
-      for (const key of keys) this.flows.delete(key);
+      // a flow a new socket has taken over since is no longer this one's to forget
+      for (const key of keys) if (this.closedFlows.delete(key)) this.flows.delete(key);
       if (waiting && !waiting.claimed) this.unqueue(waiting);
     }
     if (this.lingeringHead > 1024 && this.lingeringHead * 2 > this.lingering.length) {

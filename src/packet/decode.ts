@@ -70,6 +70,9 @@ export function flagLetters(flags: number): string {
 
 const address = (bytes: Uint8Array, family: 4 | 6): IpAddress => ({ family, bytes: Uint8Array.from(bytes), scopeId: 0 });
 
+/** The length each fixed-size option must have: mss, wscale, sackOK, TS. */
+const OPTION_LENGTHS: Readonly<Record<number, number>> = { 2: 4, 3: 3, 4: 2, 8: 10 };
+
 /** TCP options as tcpdump prints them; a malformed list ends with `bad opt`, as tcpdump's does. */
 function tcpOptions(bytes: Uint8Array): string[] {
   const options: string[] = [];
@@ -91,12 +94,16 @@ function tcpOptions(bytes: Uint8Array): string[] {
       break;
     }
     const at = i + 2;
+    if (OPTION_LENGTHS[kind] !== undefined && length !== OPTION_LENGTHS[kind]) {
+      options.push('bad opt'); // tcpdump stops here too: what follows cannot be trusted
+      break;
+    }
     switch (kind) {
       case 2:
-        options.push(length === 4 ? `mss ${view.readUInt16BE(at)}` : 'bad opt');
+        options.push(`mss ${view.readUInt16BE(at)}`);
         break;
       case 3:
-        options.push(length === 3 ? `wscale ${bytes[at]}` : 'bad opt');
+        options.push(`wscale ${bytes[at]}`);
         break;
       case 4:
         options.push('sackOK');
@@ -108,7 +115,7 @@ function tcpOptions(bytes: Uint8Array): string[] {
         break;
       }
       case 8:
-        options.push(length === 10 ? `TS val ${view.readUInt32BE(at)} ecr ${view.readUInt32BE(at + 4)}` : 'bad opt');
+        options.push(`TS val ${view.readUInt32BE(at)} ecr ${view.readUInt32BE(at + 4)}`);
         break;
       default:
         options.push(`unknown-${kind}`);

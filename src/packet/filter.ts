@@ -98,22 +98,22 @@ export class PeerScope {
     return [
       // on lo every segment is seen twice, sent and received: the received copy is dropped here
       ld(W, ANCILLARY_IFINDEX),
-      jeq(LOOPBACK_IFINDEX, 'lo', 'ether-type'),
+      ...test(LOOPBACK_IFINDEX, 'lo', 'ether-type'),
       label('lo'),
       ld(W, ANCILLARY_PKTTYPE),
-      jeq(C.PACKET_HOST, 'drop', 'ether-type'),
+      ...test(C.PACKET_HOST, 'drop', 'ether-type'),
       label('ether-type'),
       ld(W, ANCILLARY_PROTOCOL),
-      jeq(C.ETH_P_IP, 'ipv4', 'not-ipv4'),
+      ...test(C.ETH_P_IP, 'ipv4', 'not-ipv4'),
       label('not-ipv4'),
-      jeq(C.ETH_P_IPV6, 'ipv6', 'drop'),
+      ...test(C.ETH_P_IPV6, 'ipv6', 'drop'),
       // IPv4: X = the header's length, so that [x + n] reads the TCP or ICMP header
       label('ipv4'),
       ldx4TimesIhl(),
       ld(B, 9),
-      jeq(IP_PROTOCOL.TCP, 'ipv4-tcp', 'ipv4-not-tcp'),
+      ...test(IP_PROTOCOL.TCP, 'ipv4-tcp', 'ipv4-not-tcp'),
       label('ipv4-not-tcp'),
-      jeq(IP_PROTOCOL.ICMP, 'ipv4-icmp', 'drop'),
+      ...test(IP_PROTOCOL.ICMP, 'ipv4-icmp', 'drop'),
       label('ipv4-icmp'),
       ldInd(B, 0),
       ...oneOf(ICMP_ERRORS[4], 'accept', 'drop'),
@@ -132,9 +132,9 @@ export class PeerScope {
       // IPv6: a probe's segments carry no extension headers, so TCP or ICMPv6 starts at 40
       label('ipv6'),
       ld(B, 6),
-      jeq(IP_PROTOCOL.TCP, 'ipv6-tcp', 'ipv6-not-tcp'),
+      ...test(IP_PROTOCOL.TCP, 'ipv6-tcp', 'ipv6-not-tcp'),
       label('ipv6-not-tcp'),
-      jeq(IP_PROTOCOL.ICMPV6, 'ipv6-icmp', 'drop'),
+      ...test(IP_PROTOCOL.ICMPV6, 'ipv6-icmp', 'drop'),
       label('ipv6-icmp'),
       ld(B, 40),
       ...oneOf(ICMP_ERRORS[6], 'accept', 'drop'),
@@ -200,6 +200,14 @@ const fresh = (name: string) => `${name}#${labels++}`;
 function block(tests: (yes: string) => Instruction[], yes: string, no: string): Instruction[] {
   const hit = fresh('hit');
   return [...tests(hit), ja(no), label(hit), ja(yes)];
+}
+
+/** A (loaded already) equals k: on to `yes`, else `no`, however far either is. */
+function test(k: number, yes: string, no: string): Instruction[] {
+  return block((hit) => {
+    const miss = fresh('miss');
+    return [jeq(k, hit, miss), label(miss)];
+  }, yes, no);
 }
 
 /** A (loaded already) is one of the values. */

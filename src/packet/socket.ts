@@ -32,6 +32,7 @@ export class PacketSocket {
   private packets = 0;
   private drops = 0;
   private closed = false;
+  private readonly names = new Map<number, string>();
 
   private constructor(private readonly libc: Libc, private readonly fd: number) {}
 
@@ -87,6 +88,13 @@ export class PacketSocket {
       ifindex: r.ifindex,
       realtimeNs: stamp.ret === 0 ? stamp.ns : this.libc.realtimeNs().ns,
     };
+  }
+
+  /** The name of the interface a packet was seen on, asked in the socket's own network namespace (not /sys's). */
+  interfaceName(index: number): string {
+    let name = this.names.get(index);
+    if (name === undefined) this.names.set(index, (name = this.libc.interfaceName(this.fd, index) ?? `if${index}`));
+    return name;
   }
 
   /** Packets the filter passed and the kernel dropped (its queue was full), since the socket was opened. */
