@@ -19,6 +19,9 @@ export function quote(text: string): string {
   return `'${printable(text)}'`;
 }
 
+/** `1 packet`, `2 packets`: a count and its noun, singular or plural. */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 /** A count with thousands separators, as people read it: 65,532. */
 export function thousands(n: number | bigint): string {
   return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');

@@ -57,6 +57,11 @@ export function parseIPv6(text: string): IpAddress | undefined {
   return { family: 6, bytes, scopeId: 0 };
 }
 
+/** The 32-bit number at `offset` of an address's bytes, in network order (an IPv4 address is one). */
+export function addressWord(bytes: Uint8Array, offset = 0): number {
+  return ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+}
+
 /** fe80::/10: an address that means something only on one link, so a connect() must say which (the scope). */
 export function isLinkLocal(address: IpAddress): boolean {
   return address.family === 6 && address.bytes[0] === 0xfe && (address.bytes[1] & 0xc0) === 0x80;

@@ -1,5 +1,5 @@
 import type { Libc } from '../libc/libc';
-import type { IpAddress } from '../net/address';
+import { addressWord, type IpAddress } from '../net/address';
 import type { InetEndpoint } from '../net/endpoint';
 import type { PacketEnd, PacketRecord } from '../probe/record';
 import { decodePacket, flagLetters, TCP_ACK, TCP_SYN, type DecodedPacket } from './decode';
@@ -31,20 +31,25 @@ const CALIBRATION_TRIES = 20;
 /** How long a closed socket's packets are still recognised (its FIN exchange, a late RST). */
 const LINGER_MS = 2_000;
 
+/** What is known of one of the probe's sockets (it connects to one peer); it names no attempt, so it may linger. */
+interface SocketFlows {
+  /** The peer's key. */
+  readonly peer: string;
+  /** The flows learned from its SYNs (a repeat-mode socket starts a new handshake, from a new port, after a refusal). */
+  readonly flows: string[];
+}
+
 /** A connect() whose SYN is still to be seen: the next one to its peer, stamped after it began, is its socket's. */
 interface Waiting<O> {
   /** null when packets are only counted. */
   readonly owner: O | null;
-  readonly peer: string;
+  readonly socket: SocketFlows;
   readonly sinceMs: number;
-  /** Its socket's flows (shared by every connect() of the socket): where a flow learned from its SYN goes. */
-  readonly flows: string[];
-  claimed: boolean;
 }
 
 /** An address as a map key: the number for IPv4, hex for IPv6. */
 function hostKey(bytes: Uint8Array): string {
-  return bytes.length === 4 ? String(((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0) : Buffer.from(bytes).toString('hex');
+  return bytes.length === 4 ? String(addressWord(bytes)) : Buffer.from(bytes).toString('hex');
 }
 const endKey = (address: IpAddress, port: number) => `${hostKey(address.bytes)}.${port}`;
 const flowKey = (local: string, peer: string) => `${local}>${peer}`;
@@ -99,18 +104,17 @@ export class Capture<O extends PacketOwner> {
    * socket's flow lingers, and an owner would keep its attempt, address and target alive with it).
    */
   private readonly flows = new Map<string, O | null>();
-  private readonly flowsOf = new Map<O, string[]>();
+  /** The probe's open sockets that called connect(). */
+  private readonly sockets = new Map<O, SocketFlows>();
   /** Flows whose socket is closed: still recognised while they linger, and free for a new socket's SYN. */
   private readonly closedFlows = new Set<string>();
   /** connect() calls whose SYN has not been seen yet, by peer, oldest first. */
   private readonly awaitingSyn = new Map<string, Waiting<O>[]>();
-  /** Each open socket's own entry there (a socket connects to one peer). */
-  private readonly waitingOf = new Map<O, Waiting<O>>();
   /**
    * Closed sockets, oldest first, from `lingeringHead` on (a queue that is not shifted one by one): their flows
    * and a SYN not seen yet are still recognised for a moment (the FIN exchange; packets read after the close).
    */
-  private lingering: { keys: readonly string[]; waiting: Waiting<O> | undefined; until: number }[] = [];
+  private lingering: { socket: SocketFlows; until: number }[] = [];
   private lingeringHead = 0;
   private captured = 0;
   /** One FFI call's overhead, in us: a packet stamped closer than this to a call's start may be either side of it. */
@@ -146,25 +150,22 @@ export class Capture<O extends PacketOwner> {
    * Every call is noted (whether it sent a SYN is known only when the packets are read).
    */
   connecting(owner: O, peer: InetEndpoint, startMs: number): void {
-    const key = endKey(peer.address, peer.port);
-    let flows = this.flowsOf.get(owner);
-    if (!flows) this.flowsOf.set(owner, (flows = []));
+    let socket = this.sockets.get(owner);
+    if (!socket) this.sockets.set(owner, (socket = { peer: endKey(peer.address, peer.port), flows: [] }));
     // not kept: an entry that may outlive its socket holds no attempt
-    const waiting: Waiting<O> = { owner: this.keep ? owner : null, peer: key, sinceMs: startMs, flows, claimed: false };
-    const queue = this.awaitingSyn.get(key);
+    const waiting: Waiting<O> = { owner: this.keep ? owner : null, socket, sinceMs: startMs };
+    const queue = this.awaitingSyn.get(socket.peer);
     if (queue) queue.push(waiting);
-    else this.awaitingSyn.set(key, [waiting]);
-    this.waitingOf.set(owner, waiting);
+    else this.awaitingSyn.set(socket.peer, [waiting]);
   }
 
   /** The socket is closed: what is known of it lingers for a moment, then is forgotten. */
   closed(owner: O): void {
-    const waiting = this.waitingOf.get(owner);
-    this.waitingOf.delete(owner);
-    const keys = this.flowsOf.get(owner) ?? [];
-    this.flowsOf.delete(owner);
-    for (const key of keys) this.closedFlows.add(key);
-    if (keys.length || waiting) this.lingering.push({ keys, waiting, until: performance.now() + LINGER_MS });
+    const socket = this.sockets.get(owner);
+    if (!socket) return; // it never called connect()
+    this.sockets.delete(owner);
+    for (const key of socket.flows) this.closedFlows.add(key);
+    this.lingering.push({ socket, until: performance.now() + LINGER_MS });
   }
 
   /** Reads what the kernel queued: the probe's packets, in the order they were seen (none unless kept). */
@@ -251,28 +252,25 @@ export class Capture<O extends PacketOwner> {
     const slackMs = (this.clock.errorUs + this.callOverheadUs) / 1000;
     const index = queue?.findIndex((w) => w.sinceMs <= timeMs + slackMs) ?? -1;
     if (!queue || index < 0) return undefined;
-    const waiting = queue[index];
+    const { owner, socket } = queue[index];
     // a socket has one SYN in flight: its other calls made before this SYN sent none, or their SYN was this one
-    const rest = queue.filter((w) => w.flows !== waiting.flows || w.sinceMs > timeMs + slackMs);
-    for (const w of queue) if (w.flows === waiting.flows && w.sinceMs <= timeMs + slackMs) w.claimed = true;
-    if (rest.length) this.awaitingSyn.set(peer, rest);
-    else this.awaitingSyn.delete(peer);
+    this.unqueue(peer, (w) => w.socket !== socket || w.sinceMs > timeMs + slackMs);
     const flow = flowKey(local, peer);
-    this.flows.set(flow, waiting.owner);
+    this.flows.set(flow, owner);
     this.closedFlows.delete(flow);
     const reverse = flowKey(peer, local); // a closed socket's flow the other way: its end is this one's peer now
     if (this.closedFlows.delete(reverse)) this.flows.delete(reverse);
-    waiting.flows.push(flow);
-    return waiting.owner;
+    socket.flows.push(flow);
+    return owner;
   }
 
   private forgetLingering(): void {
     const now = performance.now();
     while (this.lingeringHead < this.lingering.length && this.lingering[this.lingeringHead].until <= now) {
-      const { keys, waiting } = this.lingering[this.lingeringHead++];
+      const { socket } = this.lingering[this.lingeringHead++];
       // a flow a new socket has taken over since is no longer this one's to forget
-      for (const key of keys) if (this.closedFlows.delete(key)) this.flows.delete(key);
-      if (waiting && !waiting.claimed) this.unqueue(waiting);
+      for (const key of socket.flows) if (this.closedFlows.delete(key)) this.flows.delete(key);
+      this.unqueue(socket.peer, (w) => w.socket !== socket);
     }
     if (this.lingeringHead > 1024 && this.lingeringHead * 2 > this.lingering.length) {
       this.lingering = this.lingering.slice(this.lingeringHead);
@@ -280,11 +278,11 @@ export class Capture<O extends PacketOwner> {
     }
   }
 
-  private unqueue(waiting: Waiting<O>): void {
-    const queue = this.awaitingSyn.get(waiting.peer);
-    const rest = queue?.filter((w) => w !== waiting) ?? [];
-    if (rest.length) this.awaitingSyn.set(waiting.peer, rest);
-    else this.awaitingSyn.delete(waiting.peer);
+  /** Keeps, of the connect() calls waiting for a SYN to `peer`, those that `stays` says. */
+  private unqueue(peer: string, stays: (waiting: Waiting<O>) => boolean): void {
+    const rest = this.awaitingSyn.get(peer)?.filter(stays) ?? [];
+    if (rest.length) this.awaitingSyn.set(peer, rest);
+    else this.awaitingSyn.delete(peer);
   }
 
   private record(packet: DecodedPacket, owner: O, direction: 'out' | 'in', timeMs: number, name: string): PacketRecord {

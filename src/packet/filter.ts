@@ -1,4 +1,5 @@
 import { C } from '../libc/constants';
+import { addressWord } from '../net/address';
 import type { InetEndpoint } from '../net/endpoint';
 import { ICMP_ERRORS, IP_PROTOCOL } from './decode';
 
@@ -76,7 +77,7 @@ export class PeerScope {
     const { address } = peer;
     let changed = this.ports.add(peer.port);
     if (address.family === 4) {
-      changed = this.ipv4.add(Buffer.from(address.bytes).readUInt32BE(0)) || changed;
+      changed = this.ipv4.add(addressWord(address.bytes)) || changed;
     } else if (!this.anyIpv6) {
       const key = Buffer.from(address.bytes).toString('hex');
       if (!this.ipv6.has(key)) {
@@ -237,12 +238,11 @@ function inRanges(ranges: readonly (readonly [number, number])[], yes: string, n
 function ipv6In(addresses: readonly Uint8Array[] | null, offset: number, yes: string, no: string): Instruction[] {
   if (addresses === null) return [ja(yes)];
   return block((hit) => addresses.flatMap((bytes) => {
-    const words = Buffer.from(bytes);
     const next = fresh('next');
     const out: Instruction[] = [];
     for (let i = 0; i < 4; i++) {
       const same = i === 3 ? hit : fresh('same');
-      out.push(ld(W, offset + 4 * i), jeq(words.readUInt32BE(4 * i), same, next));
+      out.push(ld(W, offset + 4 * i), jeq(addressWord(bytes, 4 * i), same, next));
       if (i < 3) out.push(label(same));
     }
     return [...out, label(next)];

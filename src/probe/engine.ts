@@ -198,7 +198,7 @@ class Engine {
 
   constructor(private readonly o: EngineOptions) {
     const wantsRecords = o.keepRecords || o.emitCalls;
-    this.capture = o.packets ? openCapture(o.packets, o.libc, o.origin, wantsRecords) : null;
+    this.capture = o.packets ? packetReader(o.packets, o.libc, o.origin, wantsRecords) : null;
     const sink = wantsRecords ? (owner: Attempt | null, record: CallRecord, packets: readonly CapturedPacket<Attempt>[]) => this.onRecord(owner, record, packets) : null;
     this.tracer = new Tracer<Attempt>(o.libc, sink, o.origin, this.capture);
     this.resolver = new Resolver(o.family, o.origin);
@@ -615,7 +615,7 @@ class Engine {
 const ok = (result: SysResult) => result.ret !== -1;
 
 /** The capture's reader, loaded only for --packets: start-up pays for what a run uses. */
-function openCapture(packets: PacketCapture, libc: Libc, origin: number, keep: boolean): Capture<Attempt> {
+function packetReader(packets: PacketCapture, libc: Libc, origin: number, keep: boolean): Capture<Attempt> {
   const { Capture } = require('../packet/capture') as typeof import('../packet/capture');
   return new Capture<Attempt>(packets.socket, libc, origin, packets.pcap, keep);
 }

@@ -3,6 +3,7 @@ import { E } from '../libc/errno';
 import type { TcpInfo } from '../libc/tcp-info';
 import { formatAddress } from '../net/address';
 import { formatEndpoint, isUnix, sameEndpoint, type UnixEndpoint } from '../net/endpoint';
+import { plural } from '../usage';
 import type { CallRecord, PacketRecord } from './record';
 
 /** The platform the explanations describe; they are read off Linux's TCP stack. */
@@ -131,7 +132,6 @@ function explainConnect(record: CallRecord & { call: 'connect' }, history: reado
   }
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const micros = (us: number) => (us >= 10_000 ? `${(us / 1000).toFixed(0)} ms` : `${us} us`);
 
 /** The kernel's own account of the handshake, from TCP_INFO: how many SYNs went out, and what came back. */

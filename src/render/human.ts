@@ -8,6 +8,7 @@ import type { AttemptStats } from '../probe/stats';
 import type { Verdict, VerdictKind } from '../probe/verdict';
 import type { Resolution } from '../target/resolve';
 import { formatCaptureTotals, formatPacketLine, packetsAround, TcpdumpFormatter } from './packet';
+import { plural } from '../usage';
 import type { Palette } from './palette';
 import type { Output, Sink } from './sink';
 
@@ -221,7 +222,7 @@ export function formatTargetSummary(target: TargetResult, palette: Palette): str
 /** An address a signal stopped before it was settled. */
 function formatInterrupted(address: AddressResult, palette: Palette): string {
   const n = address.stats.attempts;
-  const seen = n ? ` after ${n} attempt${n === 1 ? '' : 's'}` : '';
+  const seen = n ? ` after ${plural(n, 'attempt')}` : '';
   return palette.warn(`interrupted: no verdict for ${formatEndpoint(address.peer)}${seen}`);
 }
 
@@ -261,7 +262,7 @@ export function traceSink(out: Output, mode: Mode, explainCalls: boolean, unix =
           before.forEach(writePacket);
           write(formatRecordLine(record, palette), record.durationUs);
           after.forEach(writePacket);
-          for (const { packet } of event.packets) packets.push(packet);
+          if (explainer) for (const { packet } of event.packets) packets.push(packet);
           if (explainer) write(palette.dim(`    # ${explainer.explain(records, records.length - 1, packets)}`));
           break;
         }

@@ -1,6 +1,7 @@
 import { formatAddress, type IpAddress } from '../net/address';
 import type { PacketEnd, PacketRecord } from '../probe/record';
 import type { PacketSeen, ProbeEvent } from '../probe/result';
+import { plural } from '../usage';
 
 /** `127.0.0.1.45678`, `::1.45678`: an end as tcpdump writes it (the port after a dot); an address alone for ICMP. */
 function formatEnd(end: PacketEnd): string {
@@ -87,8 +88,7 @@ export function formatPacketLine(packet: PacketRecord, formatter: TcpdumpFormatt
 
 /** The end of a capture, as tcpdump ends one. */
 export function formatCaptureTotals(totals: { readonly captured: number; readonly dropped: number }): string {
-  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
-  return `${n(totals.captured, 'packet')} captured, ${n(totals.dropped, 'packet')} dropped by kernel`;
+  return `${plural(totals.captured, 'packet')} captured, ${plural(totals.dropped, 'packet')} dropped by kernel`;
 }
 
 /**

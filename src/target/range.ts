@@ -1,4 +1,4 @@
-import type { IpAddress } from '../net/address';
+import { addressWord, type IpAddress } from '../net/address';
 import { quote, thousands, UsageError } from '../usage';
 
 /** At most this many targets (addresses x ports) in one run: 2^24, a /8 on one port. */
@@ -89,7 +89,7 @@ export function cidrRange(text: string, base: IpAddress, prefixText: string): Ad
     return ipv4Range(text, octets);
   }
   // at most 24 host bits: the last four bytes, read as a number, carry every address of the block
-  const low = ((bytes[12] << 24) | (bytes[13] << 16) | (bytes[14] << 8) | bytes[15]) >>> 0;
+  const low = addressWord(bytes, 12);
   const size = 2 ** hostBits;
   const last = Uint8Array.from(bytes, (byte, i) => byte | (0xff & ~maskByte(i, prefix)));
   let width = 7;
