@@ -77,6 +77,11 @@ export interface ConcurrentOptions extends CommonOptions {
   readonly intervalMs?: number;
   /** Handshakes in flight at once, at most (also bounded by the fd limit); default 512. */
   readonly concurrency?: number;
+  /**
+   * Threads to probe on (worker threads, each with its own FFI), sharing `concurrency`; default 0: one per core
+   * for a sweep of 8,192 targets or more. A run with `keepRecords` or `onEvent` uses one.
+   */
+  readonly threads?: number;
   /** The verdicts that count as met (and end a wait); default connected. */
   readonly expect?: readonly VerdictKind[];
 }
@@ -93,9 +98,9 @@ export interface ConcurrentReport {
 
 /** Probes many targets at once (non-blocking sockets, one poll()), optionally waiting for each to meet `expect`. */
 export async function probeConcurrently(options: ConcurrentOptions): Promise<ConcurrentReport> {
-  const { targets, waitMs, stableMs, intervalMs, concurrency, expect, source, ...common } = options;
+  const { targets, waitMs, stableMs, intervalMs, concurrency, threads, expect, source, ...common } = options;
   // one target without a wait is probed as several are: the API's shape does not change with the list's length
-  const input = { ...common, source: sourceOf(source), targets, waitMs, stableMs, intervalMs, concurrency, expect, mode: 'poll' as const };
+  const input = { ...common, source: sourceOf(source), targets, waitMs, stableMs, intervalMs, concurrency, threads, expect, mode: 'poll' as const };
   const run = await collect(resolveOptions(input, undefined, true), common);
   return { targets: run.results, concurrency: run.concurrency, backend: run.backend, interrupted: run.interrupted, durationMs: run.durationMs };
 }

@@ -117,6 +117,7 @@ interface CliOptions {
   wait?: string;
   stable?: string;
   concurrency?: string;
+  threads?: string;
   synRetries?: string;
   source?: string;
   ipv4?: boolean;
@@ -163,6 +164,7 @@ function buildProgram(): Command {
     .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes; inf or 0: no deadline')
     .option('--stable <duration>', 'with --wait: each address must meet the expectation on consecutive attempts for this long; a miss restarts the window')
     .option('--concurrency <n>', 'handshakes in flight at once, also bounded by the fd limit (default: 512)')
+    .option('-j, --threads <n>', 'threads a sweep is probed on, sharing --concurrency (default: 0, one per core from 8,192 targets)')
     .option('--syn-retries <n>', "TCP_SYNCNT: SYN retransmissions before ETIMEDOUT, 1-127 (default: the kernel's)")
     .option('--source <addr>', 'bind() to ADDR, ADDR:PORT or [IPV6]:PORT before connect() (a fixed port: one handshake at a time); targets keep to its family')
     .option('-4, --ipv4', 'resolve names to IPv4 addresses only')
@@ -241,7 +243,7 @@ function collectVerdicts(value: string, previous: string[] | undefined): string[
 /** The CLI's name for each option, in messages. */
 const FLAGS: Readonly<Record<keyof OptionsInput, string>> = {
   targets: 'target', mode: '--mode', repeat: '--repeat', count: '--count', timeoutMs: '--timeout', intervalMs: '--interval',
-  waitMs: '--wait', stableMs: '--stable', concurrency: '--concurrency', synRetries: '--syn-retries', source: '--source', family: '-4/-6', backend: '--ffi',
+  waitMs: '--wait', stableMs: '--stable', concurrency: '--concurrency', threads: '--threads', synRetries: '--syn-retries', source: '--source', family: '-4/-6', backend: '--ffi',
   format: '--format', explain: '--explain', tcpInfo: '--tcp-info', expect: '--expect', expectSequence: '--expect-sequence', any: '--any',
   open: '--open',
   timestamps: '--timestamps',
@@ -270,6 +272,7 @@ function toOptions(args: readonly string[], o: CliOptions): Options {
       waitMs: o.wait === undefined ? undefined : parseWait(o.wait, '--wait'),
       stableMs: duration(o.stable, '--stable', 1),
       concurrency: whole(o.concurrency, '--concurrency', 1, 65_536),
+      threads: whole(o.threads, '--threads', 0, 64),
       synRetries: whole(o.synRetries, '--syn-retries', 1, 127),
       family: o.ipv4 ? 4 : o.ipv6 ? 6 : undefined,
       source: o.source === undefined ? undefined : parseSource(o.source),

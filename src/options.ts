@@ -38,6 +38,8 @@ export interface OptionsInput {
   readonly stableMs?: number;
   /** Handshakes in flight at once, at most (also bounded by the fd limit). */
   readonly concurrency?: number;
+  /** Threads a sweep is probed on (0, the default: one per core for a sweep big enough to pay for them). */
+  readonly threads?: number;
   readonly synRetries?: number;
   readonly family?: Family;
   /** bind() to this before connect() (port 0: the kernel picks one); targets are kept to its family. */
@@ -79,6 +81,8 @@ export interface Options {
   /** --stable's window, in ms; null: none (the wait ends on the first answer that meets the expectation). */
   readonly stableMs: number | null;
   readonly concurrency: number;
+  /** 0: as many as the sweep's size and the cores make worthwhile (src/probe/shard.ts). */
+  readonly threads: number;
   readonly synRetries: number | null;
   /** Names resolve to this family only: -4 / -6, or the family of --source. */
   readonly family: Family | null;
@@ -106,6 +110,7 @@ export const DEFAULTS = {
   timeoutMs: 2000,
   intervalMs: { fresh: 1000, wait: 250 },
   concurrency: 512,
+  threads: 0,
   format: 'human',
 } as const;
 
@@ -120,6 +125,7 @@ const RANGES: { readonly [K in keyof OptionsInput]?: readonly [min: number, max:
   waitMs: [1, MAX_MS],
   stableMs: [1, MAX_MS],
   concurrency: [1, 65_536],
+  threads: [0, 64],
   synRetries: [1, 127],
 };
 
@@ -307,6 +313,7 @@ export function resolveOptions(input: OptionsInput, spell: OptionSpelling = API_
     waitMs: input.waitMs ?? null,
     stableMs: input.stableMs ?? null,
     concurrency: fixedPort ? 1 : input.concurrency ?? DEFAULTS.concurrency,
+    threads: input.threads ?? DEFAULTS.threads,
     synRetries: input.synRetries ?? null,
     family: family ?? null,
     source: input.source ?? null,

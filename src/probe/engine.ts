@@ -149,7 +149,7 @@ interface TargetState {
 }
 
 /** fds the process may still open, keeping a reserve for Node itself (stdout, DNS, timers). */
-function fdBudget(libc: Libc): number {
+export function fdBudget(libc: Libc): number {
   const RESERVE = 32;
   const limit = libc.getrlimit(C.RLIMIT_NOFILE);
   const soft = limit.ret === 0 ? limit.soft : 1024;

@@ -1,7 +1,7 @@
 import type { Libc } from '../libc/libc';
-import { loadBackend } from '../libc/load';
-import type { Options } from '../options';
-import { runEngine, type EngineSummary } from './engine';
+import { loadBackend, type BackendName } from '../libc/load';
+import { VERDICTS, type Options } from '../options';
+import { runEngine, type EngineOptions, type EngineSummary } from './engine';
 import { acceptsVerdict } from './expectation';
 import { planOf, SCAN_PLAN } from './plan';
 import type { Policy } from './policy';
@@ -64,11 +64,24 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
   const origin = performance.now();
   const started = Date.now();
   const accepts = (kind: VerdictKind) => acceptsVerdict(options.expectation, kind);
-  const summary = await runEngine({
-    targets: admitting(options.targets, hooks.onAdmit),
+  const policy = policyOf(options, accepts, started);
+  let targets = admitting(options.targets, hooks.onAdmit);
+  let threads = 1;
+  // only a sweep whose targets' results alone are wanted is sharded: records, calls and packets are one thread's
+  if (options.scan && policy.kind === 'once' && !hooks.keepRecords && !hooks.emitCalls && !hooks.onAdmit && !options.packets && options.concurrency > 1) {
+    const { readAhead, shardCount } = require('./shard') as typeof import('./shard');
+    threads = shardCount(options.threads, options.targets.count);
+    if (options.threads === 0 && options.targets.count === null) {
+      const ahead = readAhead(targets);
+      targets = ahead.targets;
+      if (!ahead.big) threads = 1;
+    }
+  }
+  const engineOptions: EngineOptions = {
+    targets,
     libc,
     plan: options.scan ? SCAN_PLAN : planOf(options.mode, options.repeat, options.format === 'classic'),
-    policy: policyOf(options, accepts, started),
+    policy,
     accepts,
     timeoutMs: options.timeoutMs,
     synRetries: options.synRetries,
@@ -88,6 +101,9 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
     origin,
     // loaded only for --packets: start-up pays for what a run uses
     packets: options.packets ? (hooks.packets ?? (require('../packet/socket') as typeof import('../packet/socket')).openCapture(libc, options.pcap)) : null,
-  });
+  };
+  const summary = threads > 1
+    ? await (require('./shard') as typeof import('./shard')).runShards(engineOptions, libc.backend as BackendName, threads, VERDICTS.filter(accepts))
+    : await runEngine(engineOptions);
   return { ...summary, backend: libc.backend, durationMs: Date.now() - started };
 }

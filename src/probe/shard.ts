@@ -1,0 +1,209 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BackendName } from '../libc/load';
+import type { TargetSpec } from '../target/parse';
+import { fdBudget, runEngine, type EngineOptions, type EngineSummary } from './engine';
+import type { TargetResult } from './result';
+import { ChunkNumbering, encodeChunk, rebuildResult, type FromWorker, type ResultBatch, type ShardSetup, type ToWorker } from './shard-wire';
+import type { Verdict, VerdictKind } from './verdict';
+
+/** Targets handed to a worker at a time: contiguous ports of one address do not contend in the kernel as interleaved ones do. */
+const CHUNK = 4096;
+
+/** A sweep smaller than this runs on the main thread alone: starting workers costs more than they save (bench/sweep.sh). */
+export const SHARD_FROM = 8192;
+
+/** A worker's longest poll(): a stop reaches it within this. */
+const SHARD_POLL_MS = 50;
+
+/** Threads for a sweep of `count` targets (null: unknown yet): `requested`, or one per core for a big enough one. */
+export function shardCount(requested: number, count: number | null): number {
+  if (requested > 0) return requested;
+  return count !== null && count < SHARD_FROM ? 1 : availableParallelism();
+}
+
+/**
+ * A run's first `SHARD_FROM` targets, read ahead to tell whether it is big enough to shard when its size is
+ * unknown (a file), and the iterator that gives them again, then the rest.
+ */
+export function readAhead(targets: Iterator<TargetSpec>): { readonly big: boolean; readonly targets: Iterator<TargetSpec> } {
+  const ahead: TargetSpec[] = [];
+  let failure: { error: unknown } | undefined;
+  try {
+    for (let next = targets.next(); !next.done; next = targets.next()) if (ahead.push(next.value) >= SHARD_FROM) break;
+  } catch (error) {
+    failure = { error }; // told when the engine reaches it, after the targets before it
+  }
+  const replay = (function* () {
+    yield* ahead;
+    if (failure) throw failure.error;
+    for (let next = targets.next(); !next.done; next = targets.next()) yield next.value;
+  })();
+  return { big: ahead.length >= SHARD_FROM, targets: replay };
+}
+
+/** A chunk handed out and not yet reported: its targets, and their results as they come. */
+interface ChunkState {
+  readonly first: number;
+  readonly count: number;
+  readonly targets: readonly TargetSpec[];
+  readonly results: (TargetResult | undefined)[];
+  /** How many results, from the first, have been reported. */
+  reported: number;
+}
+
+/**
+ * The engine on several threads, for a sweep whose targets alone are reported (no records, no calls): this one
+ * and `threads - 1` workers. The targets are handed out in contiguous chunks to whichever engine is free (a stream
+ * of unknown length shards too), each engine runs over its own Libc with its share of the concurrency, and the
+ * results are reported here in the caller's order, holding about two chunks per worker. An abort stops every
+ * engine, each closing its sockets; what they had reported is reported, in order.
+ */
+export function runShards(o: EngineOptions, backend: BackendName, threads: number, accepts: readonly VerdictKind[]): Promise<EngineSummary> {
+  const limit = Math.max(1, Math.min(o.concurrency, fdBudget(o.libc)));
+  const setup: ShardSetup = {
+    backend,
+    plan: o.plan,
+    acceptedKinds: accepts,
+    timeoutMs: o.timeoutMs,
+    synRetries: o.synRetries,
+    tcpInfo: o.tcpInfo,
+    family: o.family,
+    source: o.source,
+    concurrency: Math.max(1, Math.floor(limit / threads)),
+    retryOnce: o.retryOnce,
+    maxPollMs: Math.min(SHARD_POLL_MS, o.maxPollMs ?? SHARD_POLL_MS),
+  };
+  const chunks: ChunkState[] = []; // handed out, in order
+  let next = 0;
+  let targetsLeft = true;
+  let stoppedBy: { readonly error: unknown } | undefined;
+
+  /** The next CHUNK targets, or none when they have run out (or the source threw: then no more are taken). */
+  function takeChunk(): ChunkState | undefined {
+    const targets: TargetSpec[] = [];
+    while (targetsLeft && targets.length < CHUNK) {
+      try {
+        const item = o.targets.next();
+        if (item.done) targetsLeft = false;
+        else targets.push(item.value);
+      } catch (error) {
+        stoppedBy = { error };
+        targetsLeft = false;
+      }
+    }
+    if (targets.length === 0) return undefined;
+    const chunk: ChunkState = { first: next, count: targets.length, targets, results: new Array(targets.length), reported: 0 };
+    next += targets.length;
+    chunks.push(chunk);
+    return chunk;
+  }
+
+  /** Reports every result that has all the ones before it. */
+  function reportInOrder(): void {
+    while (chunks.length) {
+      const chunk = chunks[0];
+      for (let result = chunk.results[chunk.reported]; result; result = chunk.results[chunk.reported]) {
+        chunk.results[chunk.reported++] = undefined;
+        o.onEvent({ type: 'target', result });
+      }
+      if (chunk.reported < chunk.targets.length) return;
+      chunks.shift();
+    }
+  }
+
+  /** After an abort: what came back is reported in order, past the targets that were never probed. */
+  function reportTheRest(): void {
+    for (const chunk of chunks) for (const result of chunk.results) if (result) o.onEvent({ type: 'target', result });
+    chunks.length = 0;
+  }
+
+  /** This thread's own engine, taking chunks as it goes. */
+  function runHere(): Promise<EngineSummary> {
+    const numbering = new ChunkNumbering<ChunkState>();
+    function* targets(): Generator<TargetSpec> {
+      for (let chunk = takeChunk(); chunk; chunk = takeChunk()) {
+        numbering.took(chunk);
+        yield* chunk.targets;
+      }
+    }
+    return runEngine({
+      ...o,
+      targets: targets(),
+      concurrency: setup.concurrency,
+      maxPollMs: setup.maxPollMs,
+      onEvent(event) {
+        if (event.type !== 'target') return;
+        const { chunk, offset } = numbering.place(event.result.index);
+        chunk.results[offset] = { ...event.result, index: chunk.first + offset };
+        reportInOrder();
+      },
+    });
+  }
+
+  return new Promise((resolve, reject) => {
+    let running = threads;
+    let interrupted = false;
+    let concurrency = 0;
+    const workers: Worker[] = [];
+    const ended = () => {
+      if (--running === 0) finish();
+    };
+    const stop = () => {
+      targetsLeft = false;
+      for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    };
+    o.signal?.addEventListener('abort', stop, { once: true });
+    const finish = (error?: unknown) => {
+      o.signal?.removeEventListener('abort', stop);
+      if (error !== undefined) {
+        for (const worker of workers) void worker.terminate();
+        return reject(error);
+      }
+      if (interrupted) reportTheRest();
+      resolve({ interrupted, concurrency, ...(stoppedBy && { stoppedBy: stoppedBy.error }) });
+    };
+
+    for (let i = 1; i < threads; i++) {
+      const worker = new Worker(join(__dirname, 'shard-worker.js'), { workerData: setup });
+      workers.push(worker);
+      const verdicts: Verdict[] = []; // this worker's numbering
+      const hand = () => {
+        const chunk = o.signal?.aborted ? undefined : takeChunk();
+        worker.postMessage((chunk ? { type: 'chunk', chunk: encodeChunk(chunk.first, chunk.targets) } : { type: 'end' }) satisfies ToWorker);
+      };
+      worker.on('message', (message: FromWorker) => {
+        switch (message.type) {
+          case 'want':
+            return hand();
+          case 'results':
+            verdicts.push(...message.newVerdicts);
+            return store(message, verdicts);
+          case 'done':
+            interrupted ||= message.interrupted;
+            concurrency += message.concurrency;
+            ended();
+        }
+      });
+      worker.on('error', finish);
+    }
+    runHere().then((summary) => {
+      interrupted ||= summary.interrupted;
+      concurrency += summary.concurrency;
+      ended();
+    }, finish);
+  });
+
+  function store(batch: ResultBatch, verdicts: readonly Verdict[]): void {
+    const chunk = chunks.find((c) => c.first === batch.first)!;
+    let whole = 0;
+    for (let i = 0; i < batch.verdicts.length; i++) {
+      const offset = batch.from + i;
+      const number = batch.verdicts[i];
+      const handshake = batch.handshakes[i];
+      chunk.results[offset] = number < 0 ? batch.whole[whole++] : rebuildResult(chunk.first + offset, chunk.targets[offset], verdicts[number], Number.isNaN(handshake) ? null : handshake);
+    }
+    reportInOrder();
+  }
+}
