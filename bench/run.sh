@@ -26,4 +26,6 @@ bench/sweep.sh
 echo
 bench/memory.sh
 echo
+bench/million.sh
+echo
 node bench/endurance.js "${ENDURANCE_ATTEMPTS:-100000}"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Ports 1-65535 on 127.0.0.1, side by side and interleaved: nmap -sT, nc -z and connprobe on both backends.
+# Ports 1-65535 on 127.0.0.1, side by side and interleaved: nmap -sT, nc -z, connprobe on both backends (on every
+# core, as by default, and on one thread), and the floor: bench/bare-sweep.js, a bare koffi loop on one and two threads.
 # Runs inside a network namespace it creates (lo up, three listeners of its own, nothing else), and checks that
 # every tool found exactly the open ports. nmap always with -n: it never resolves names.
 source "$(dirname "$0")/netns.sh" "$0" "$@"
@@ -17,11 +18,18 @@ echo "Open ports found (must be: $ports):"
 echo "- nmap: $(nmap -n -sT -p- --min-rate 20000 127.0.0.1 | awk -F/ '/\/tcp +open/ {print $1}' | tr '\n' ' ')"
 echo "- nc -zv: $(nc -zv 127.0.0.1 1-65535 2>&1 | awk '/succeeded/ {print $4}' | tr '\n' ' ')"
 for ffi in ffi-napi koffi; do
-  echo "- connprobe --ffi $ffi: $(bin/connprobe.js 127.0.0.1 1-65535 --ffi $ffi | awk '$2 == "connected" {split($1, a, ":"); print a[2]}' | tr '\n' ' ')"
+  for threads in 0 1; do
+    echo "- connprobe --ffi $ffi -j $threads: $(bin/connprobe.js 127.0.0.1 1-65535 --ffi $ffi -j $threads | awk '$2 == "connected" {split($1, a, ":"); print a[2]}' | tr '\n' ' ')"
+  done
 done
+echo "- bare koffi loop, 2 threads: $(node bench/bare-sweep.js 2)"
 echo
 node bench/interleave.js "$runs" \
   "nmap -n -sT -p- --min-rate 20000=nmap -n -sT -p- --min-rate 20000 127.0.0.1" \
   "nc -z 127.0.0.1 1-65535=nc -z 127.0.0.1 1-65535" \
   "connprobe --ffi ffi-napi=bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi" \
-  "connprobe --ffi koffi=bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi"
+  "connprobe --ffi ffi-napi -j 1=bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi -j 1" \
+  "connprobe --ffi koffi=bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi" \
+  "connprobe --ffi koffi -j 1=bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi -j 1" \
+  "bare koffi loop, 1 thread=node bench/bare-sweep.js 1" \
+  "bare koffi loop, 2 threads=node bench/bare-sweep.js 2"

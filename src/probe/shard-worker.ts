@@ -62,7 +62,8 @@ function send(message: FromWorker): void {
 
 // --- results, batched ------------------------------------------------------------------------------------------
 
-const verdictNumbers = new Map<Verdict, number>();
+/** By what they say: each attempt makes its own verdict object, and a sweep's say one of a few things. */
+const verdictNumbers = new Map<string, number>();
 let newVerdicts: Verdict[] = [];
 let batch: { first: number; from: number; verdicts: number[]; handshakes: number[]; whole: TargetResult[] } | null = null;
 
@@ -81,10 +82,11 @@ function add(result: TargetResult): void {
   batch ??= { first: chunk.first, from: offset, verdicts: [], handshakes: [], whole: [] };
   if (isPlainResult(result)) {
     const verdict = result.verdict!;
-    let number = verdictNumbers.get(verdict);
+    const key = `${verdict.kind} ${verdict.errnoName} ${verdict.failedCall}`; // no local end: a plain result has none
+    let number = verdictNumbers.get(key);
     if (number === undefined) {
       number = verdictNumbers.size;
-      verdictNumbers.set(verdict, number);
+      verdictNumbers.set(key, number);
       newVerdicts.push(verdict);
     }
     batch.verdicts.push(number);
