@@ -78,8 +78,8 @@ export interface ConcurrentOptions extends CommonOptions {
   /** Handshakes in flight at once, at most (also bounded by the fd limit); default 512. */
   readonly concurrency?: number;
   /**
-   * Threads to probe on (worker threads, each with its own FFI), sharing `concurrency`; default 0: one per core
-   * for a sweep of 8,192 targets or more. A run with `keepRecords` or `onEvent` uses one.
+   * Threads to probe on (this one and worker threads, each with its own FFI), sharing `concurrency`; default 1;
+   * 0: one per core for a sweep of 8,192 targets or more. A run with `keepRecords` or `onEvent` uses one.
    */
   readonly threads?: number;
   /** The verdicts that count as met (and end a wait); default connected. */

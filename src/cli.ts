@@ -164,7 +164,7 @@ function buildProgram(): Command {
     .option('-w, --wait <duration>', 'retry each target on a fresh socket until it connects or this time passes; inf or 0: no deadline')
     .option('--stable <duration>', 'with --wait: each address must meet the expectation on consecutive attempts for this long; a miss restarts the window')
     .option('--concurrency <n>', 'handshakes in flight at once, also bounded by the fd limit (default: 512)')
-    .option('-j, --threads <n>', 'threads a sweep is probed on, sharing --concurrency (default: 0, one per core from 8,192 targets)')
+    .option('-j, --threads <n>', 'threads a sweep is probed on, sharing --concurrency; 0: one per core from 8,192 targets (default: 1)')
     .option('--syn-retries <n>', "TCP_SYNCNT: SYN retransmissions before ETIMEDOUT, 1-127 (default: the kernel's)")
     .option('--source <addr>', 'bind() to ADDR, ADDR:PORT or [IPV6]:PORT before connect() (a fixed port: one handshake at a time); targets keep to its family')
     .option('-4, --ipv4', 'resolve names to IPv4 addresses only')

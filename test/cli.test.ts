@@ -205,10 +205,10 @@ describe('--help', () => {
     const { stdout } = await runCli(['--help']);
     const flat = stdout.replace(/\s+/g, ' ');
     assert.doesNotMatch(stdout, /"|\(choices:|env:/);
-    for (const shown of ['repeat', '3 repeat, 1 blocking', '4', '2s', '1s fresh, 250ms --wait', '512', "the kernel's", 'connected', 'human', 'ffi-napi where it loads, else koffi']) {
+    for (const shown of ['repeat', '3 repeat, 1 blocking', '4', '2s', '1s fresh, 250ms --wait', '512', '1', "the kernel's", 'connected', 'human', 'ffi-napi where it loads, else koffi']) {
       assert.ok(flat.includes(`(default: ${shown})`), shown);
     }
-    assert.equal(flat.match(/default:/g)?.length, 11, 'no default written another way besides');
+    assert.equal(flat.match(/default:/g)?.length, 12, 'no default written another way besides');
   });
 
   it('states what --stable and --source need', async () => {

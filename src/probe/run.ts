@@ -68,7 +68,7 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
   let targets = admitting(options.targets, hooks.onAdmit);
   let threads = 1;
   // only a sweep whose targets' results alone are wanted is sharded: records, calls and packets are one thread's
-  if (options.scan && policy.kind === 'once' && !hooks.keepRecords && !hooks.emitCalls && !hooks.onAdmit && !options.packets && options.concurrency > 1) {
+  if (options.threads !== 1 && options.scan && policy.kind === 'once' && !hooks.keepRecords && !hooks.emitCalls && !hooks.onAdmit && !options.packets && options.concurrency > 1) {
     const { readAhead, shardCount } = require('./shard') as typeof import('./shard');
     threads = shardCount(options.threads, options.targets.count);
     if (options.threads === 0 && options.targets.count === null) {

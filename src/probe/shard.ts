@@ -11,13 +11,13 @@ import type { Verdict, VerdictKind } from './verdict';
 /** Targets handed to a worker at a time: contiguous ports of one address do not contend in the kernel as interleaved ones do. */
 const CHUNK = 4096;
 
-/** A sweep smaller than this runs on the main thread alone: starting workers costs more than they save (bench/sweep.sh). */
+/** With threads 0, a sweep smaller than this runs on the main thread alone: a worker's start costs more than it saves. */
 export const SHARD_FROM = 8192;
 
 /** A worker's longest poll(): a stop reaches it within this. */
 const SHARD_POLL_MS = 50;
 
-/** Threads for a sweep of `count` targets (null: unknown yet): `requested`, or one per core for a big enough one. */
+/** Threads for a sweep of `count` targets (null: unknown yet): `requested`, or with 0 one per core for a big enough one. */
 export function shardCount(requested: number, count: number | null): number {
   if (requested > 0) return requested;
   return count !== null && count < SHARD_FROM ? 1 : availableParallelism();
