@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
@@ -157,6 +157,18 @@ export const NETNS = {
     'nft add table inet connprobe\n' +
     "nft add chain inet connprobe input '{ type filter hook input priority 0; policy drop; }'",
 };
+
+/**
+ * Starts `command` in a new network namespace that drops every packet (NETNS.dropAll), to be signalled by the test:
+ * its output so far, and its exit code once it exits.
+ */
+export function startInDroppingNetns(command: readonly string[]): { readonly child: ChildProcess; readonly stdout: () => string; readonly exited: Promise<number | null> } {
+  const child = spawn('unshare', ['-n', 'sh', '-c', `${NETNS.dropAll}\nexec "$@"`, 'sh', ...command]);
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d));
+  const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  return { child, stdout: () => stdout, exited };
+}
 
 /** For a describe(): a server started before its tests and stopped after them; its port, once started. */
 export function serverForSuite(start: () => Promise<{ port: number; close(): Promise<void> }>): { readonly port: number } {

@@ -1,11 +1,10 @@
 import type { HostSpec, TargetSpec } from '../target/parse';
 import type { UnixHostSpec } from '../target/unix';
-import type { Plan } from './plan';
+import type { EngineOptions } from './engine';
 import type { AddressResult, TargetResult } from './result';
 import { StatsAccumulator } from './stats';
 import type { Verdict, VerdictKind } from './verdict';
-import type { Endpoint, InetEndpoint } from '../net/endpoint';
-import type { Family } from '../target/resolve';
+import type { Endpoint } from '../net/endpoint';
 import type { BackendName } from '../libc/load';
 
 /*
@@ -16,20 +15,12 @@ import type { BackendName } from '../libc/load';
  * addresses; results with a resolution or a local end) crosses as it is.
  */
 
-/** What a worker is started with: the engine's options that do not change per target. */
-export interface ShardSetup {
+/** What a worker is started with: the engine's options that cross as data, the backend, and the accepted verdicts. */
+export type ShardSetup = Pick<EngineOptions, 'plan' | 'timeoutMs' | 'synRetries' | 'tcpInfo' | 'family' | 'source' | 'concurrency' | 'retryOnce'> & {
   readonly backend: BackendName;
-  readonly plan: Plan;
   readonly acceptedKinds: readonly VerdictKind[];
-  readonly timeoutMs: number;
-  readonly synRetries: number | null;
-  readonly tcpInfo: boolean;
-  readonly family: Family | null;
-  readonly source: InetEndpoint | null;
-  readonly concurrency: number;
-  readonly retryOnce: boolean;
   readonly maxPollMs: number;
-}
+};
 
 /** Contiguous targets, in the caller's order from `first` on. */
 export interface TargetChunk {

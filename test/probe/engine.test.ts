@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { CLI, closedPort, inNetns, NETNS, NETNS_SKIP, netnsListeners, runCli, runCommand, scratchFiles, signalHandled, startFullBacklog, startListener } from '../helpers';
+import { CLI, closedPort, inNetns, NETNS, NETNS_SKIP, netnsListeners, runCli, runCommand, scratchFiles, signalHandled, startFullBacklog, startInDroppingNetns, startListener } from '../helpers';
 
 const node = (...args: string[]) => [process.execPath, CLI, ...args];
 const ndjson = (stdout: string) => stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
@@ -269,17 +268,14 @@ describe('one target, stopped or unanswered, in a namespace that drops every pac
     it(`SIGINT during a ${mode} probe says interrupted, not a verdict it never reached (exit 130)`, async () => {
       for (const format of ['human', 'json']) {
         const args = ['127.0.0.1', '80', '-m', mode, '-t', '20s', ...extra, ...(format === 'json' ? ['--json'] : [])];
-        const script = `${NETNS.dropAll}\nexec "$@"`;
-        const child = spawn('unshare', ['-n', 'sh', '-c', script, 'sh', ...node(...args)]);
-        let stdout = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d));
-        const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+        const { child, stdout: output, exited } = startInDroppingNetns(node(...args));
         await signalHandled(child.pid!, 'SIGINT');
         // the probe is under way: its connect() has been made (a JSON document says nothing until the end)
         const deadline = Date.now() + (format === 'json' ? 300 : 10_000);
-        while (!stdout.includes('connect(') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        while (!output().includes('connect(') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         child.kill('SIGINT');
         assert.equal(await exited, 130, `${mode} ${format}`);
+        const stdout = output();
         if (format === 'json') {
           const [target] = JSON.parse(stdout).targets;
           assert.equal(target.verdict, null);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BACKEND, CLI, inNetns, NETNS, NETNS_SKIP, netnsListeners, ROOT, scratchFiles, signalHandled } from '../helpers';
+import { BACKEND, CLI, inNetns, NETNS, NETNS_SKIP, netnsListeners, ROOT, scratchFiles, signalHandled, startInDroppingNetns } from '../helpers';
 import { readAhead, shardCount, SHARD_FROM } from '../../src/probe/shard';
 import { parseTargets, type TargetSpec } from '../../src/target/parse';
 
@@ -140,15 +139,12 @@ describe('a sweep on several threads, in a namespace of its own', { skip: NETNS_
   });
 
   it('SIGINT stops a sharded sweep with exit 130, its lines saying so', async () => {
-    const script = `${NETNS.dropAll}\nexec "$@"`;
-    const child = spawn('unshare', ['-n', 'sh', '-c', script, 'sh', ...node('127.0.0.1', '1-65535', '-t', '30s', '-j', '3')]);
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    const { child, stdout: output, exited } = startInDroppingNetns(node('127.0.0.1', '1-65535', '-t', '30s', '-j', '3'));
     await signalHandled(child.pid!, 'SIGINT');
     await new Promise((r) => setTimeout(r, 500)); // the threads are under way, every attempt waiting
     child.kill('SIGINT');
     assert.equal(await exited, 130);
+    const stdout = output();
     assert.match(stdout, /^65,535 targets: ([\d,]+ interrupted)/m, stdout);
     assert.doesNotMatch(stdout, /timed out|refused|connected/);
   });
