@@ -1,5 +1,4 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isatty } from 'node:tty';
 import { checkCommand, COMMAND_NOT_FOUND, COMMAND_NOT_RUN, execCommand, splitCommand, stdioFlags, writeAllSync } from './command';
 import { UnsupportedPlatformError } from './libc/constants';
 import { backendFromEnv, BackendUnavailableError, BACKENDS, loadBackend, type BackendName } from './libc/load';
@@ -219,6 +218,8 @@ const print = {
     // never through process.stderr: a Node stream would queue what a full pipe does not take, and make the fd
     // non-blocking for the command too
     print.result = print.error = (text) => writeAllSync(2, text);
+    // node:tty loads node:net: only a run with a command pays for it
+    const { isatty } = require('node:tty') as typeof import('node:tty');
     print.resultTTY = print.errorTTY = () => isatty(2);
   },
 };
