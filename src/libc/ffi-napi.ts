@@ -1,4 +1,5 @@
-import ffi = require('ffi-napi');
+// resolved before anything loads: an install without ffi-napi is told as "Cannot find module 'ffi-napi'"
+require.resolve('ffi-napi');
 // ffi-napi's own ref-napi instance: a second copy (say, under an npm alias) would load its own native binding
 // and type objects, and mixing them with ffi-napi's is asking for trouble
 import ref = require('@2060.io/ref-napi');
@@ -8,31 +9,46 @@ import { libcFromSymbols, type LibcSymbols } from './marshal';
  * The ffi-napi backend (the @2060.io fork, installed under the ffi-napi name).
  *
  * ffi-napi's ForeignFunction proxy allocates a buffer per argument and pins it to the argument list on every call
- * (about 10 us per argument here). connprobe prepares each call once instead, with ffi-napi's own pieces: the
- * function pointer from ffi.DynamicLibrary, the call interface from ffi.CIF, argument slots allocated and
- * pointed to once, and ffi-napi's native ffi_call (the one its proxy ends in) to make the call. A call then
- * writes its ints into the slots; a pointer slot is rewritten only when a different buffer is passed.
+ * (about 10 us per argument here). connprobe prepares each call once instead, with ffi-napi's native binding alone:
+ * a call interface from its ffi_prep_cif, the function pointer from dlsym() (called as any other function),
+ * argument slots allocated and pointed to once, and its ffi_call (the one its proxy ends in) to make the call. A
+ * call then writes its ints into the slots; a pointer slot is rewritten only when a different buffer is passed.
+ * ffi-napi's JavaScript layer (its index loads a dozen modules, ref-struct-di and debug among them) is never
+ * loaded: it would cost more start-up than everything else this backend does.
  */
 interface NativeBindings {
+  ffi_prep_cif(cif: Buffer, argCount: number, returnType: Buffer, argTypes: Buffer, abi: number): number;
   ffi_call(cif: Buffer, fn: Buffer, result: Buffer, args: Buffer): void;
-  StaticFunctions: { _errno: Buffer };
+  FFI_CIF_SIZE: number;
+  FFI_DEFAULT_ABI: number;
+  FFI_OK: number;
+  FFI_TYPES: Record<'int' | 'uint32' | 'uint64' | 'pointer', Buffer>;
+  RTLD_LAZY: number;
+  StaticFunctions: Record<'dlopen' | 'dlsym' | 'dlerror' | '_errno', Buffer>;
 }
 const native = require('ffi-napi/lib/bindings') as NativeBindings;
 
 type ArgType = 'int' | 'uint32' | 'ulong' | 'pointer';
-const SLOT = 8; // every argument slot holds up to a 64-bit value or a pointer
+const SLOT = 8; // every argument slot, and the result, holds up to a 64-bit value or a pointer
 
-/**
- * A C function made callable: the call interface is prepared on first use (a run pays only for the calls it
- * makes), then each call writes its arguments into slots allocated once.
- */
-function prepare(name: string, argTypes: readonly ArgType[]): (...args: (number | Buffer)[]) => number {
-  let call: ((args: (number | Buffer)[]) => number) | undefined;
-  return (...args) => (call ??= prepareNow(libc.get(name), argTypes))(args);
-}
+/** The libffi type of each; a C long is 64 bits on every platform connprobe supports (64-bit Linux). */
+const FFI_TYPE: Readonly<Record<ArgType, Buffer>> = {
+  int: native.FFI_TYPES.int,
+  uint32: native.FFI_TYPES.uint32,
+  ulong: native.FFI_TYPES.uint64,
+  pointer: native.FFI_TYPES.pointer,
+};
 
-function prepareNow(fn: Buffer, argTypes: readonly ArgType[]): (args: (number | Buffer)[]) => number {
-  const cif = ffi.CIF(ref.types.int, argTypes.map((type) => ref.coerceType(type)));
+/** A prepared call: writes the arguments into its slots, calls, and returns the result slot (reused by every call). */
+type PreparedCall = (args: readonly (number | Buffer)[]) => Buffer;
+
+function prepareNow(fn: Buffer, argTypes: readonly ArgType[], returns: 'int' | 'pointer'): PreparedCall {
+  const types = Buffer.alloc(SLOT * argTypes.length); // ffi_type *[]
+  argTypes.forEach((type, i) => ref.writePointer(types, i * SLOT, FFI_TYPE[type]));
+  // the prepared cif points into `types`: it holds it, as ffi-napi's CIF does, so that it lives as long
+  const cif = Object.assign(Buffer.alloc(native.FFI_CIF_SIZE), { argTypes: types });
+  const status = native.ffi_prep_cif(cif, argTypes.length, FFI_TYPE[returns], types, native.FFI_DEFAULT_ABI);
+  if (status !== native.FFI_OK) throw new Error(`ffi_prep_cif() returned an error: ${status}`);
   const slots = argTypes.map(() => Buffer.alloc(SLOT));
   const argv = Buffer.alloc(SLOT * argTypes.length);
   slots.forEach((slot, i) => ref.writePointer(argv, i * SLOT, slot));
@@ -50,12 +66,39 @@ function prepareNow(fn: Buffer, argTypes: readonly ArgType[]): (args: (number | 
       }
     }
     native.ffi_call(cif, fn, result, argv);
-    return result.readInt32LE(0);
+    return result;
   };
 }
 
-const libc = ffi.DynamicLibrary();
-let strerror: ((errno: number) => string | null) | undefined;
+/** The pointer a prepared call returned, as a Buffer at that address; null for NULL. */
+function pointerFrom(result: Buffer): Buffer | null {
+  const pointer = ref.readPointer(result, 0, 0);
+  return ref.isNull(pointer) ? null : pointer;
+}
+
+const dlopen = prepareNow(native.StaticFunctions.dlopen, ['pointer', 'int'], 'pointer');
+const dlsym = prepareNow(native.StaticFunctions.dlsym, ['pointer', 'pointer'], 'pointer');
+const dlerror = prepareNow(native.StaticFunctions.dlerror, [], 'pointer');
+/** The process's own global symbols, libc's among them: dlopen(NULL), as ffi-napi's DynamicLibrary() opens. */
+const handle = ref.readPointer(dlopen([ref.NULL, native.RTLD_LAZY]), 0, 0);
+
+/** A libc function's address; throws as ffi-napi's DynamicLibrary.get() does when there is no such symbol. */
+function symbol(name: string): Buffer {
+  const address = pointerFrom(dlsym([handle, ref.allocCString(name, 'utf8')]));
+  if (address === null) throw new Error(`Dynamic Symbol Retrieval Error: ${ref.readCString(pointerFrom(dlerror([]))!, 0)}`);
+  return address;
+}
+
+/**
+ * A C function returning an int, made callable: the call interface is prepared on first use (a run pays only for
+ * the calls it makes), then each call writes its arguments into slots allocated once.
+ */
+function prepare(name: string, argTypes: readonly ArgType[]): (...args: (number | Buffer)[]) => number {
+  let call: PreparedCall | undefined;
+  return (...args) => (call ??= prepareNow(symbol(name), argTypes, 'int'))(args).readInt32LE(0);
+}
+
+let strerror: PreparedCall | undefined;
 const sigaction = prepare('sigaction', ['int', 'pointer', 'pointer']);
 const sigprocmask = prepare('sigprocmask', ['int', 'pointer', 'pointer']);
 const execvp = prepare('execvp', ['pointer', 'pointer']);
@@ -72,8 +115,11 @@ const symbols: LibcSymbols = {
   getsockname: prepare('getsockname', ['int', 'pointer', 'pointer']),
   getrlimit: prepare('getrlimit', ['int', 'pointer']),
   close: prepare('close', ['int']),
-  // rare (the tracer caches it), and it returns a string: ffi-napi's own ForeignFunction reads it
-  strerror: (errno) => (strerror ??= ffi.ForeignFunction(libc.get('strerror'), 'string', ['int']))(errno),
+  // it returns a string: the C string at the pointer, read as ffi-napi's 'string' type reads it
+  strerror(errno) {
+    const text = pointerFrom((strerror ??= prepareNow(symbol('strerror'), ['int'], 'pointer'))([errno]));
+    return text === null ? null : ref.readCString(text, 0);
+  },
   sigaction: (signal, action) => sigaction(signal, action, ref.NULL),
   sigprocmask: (how, set) => sigprocmask(how, set, ref.NULL),
   close_range: prepare('close_range', ['uint32', 'uint32', 'int']),
@@ -100,7 +146,7 @@ const symbols: LibcSymbols = {
 
 /** errno as ffi-napi's ffi.errno() reads it (its _errno helper), prepared like the calls: nothing runs before it. */
 // prepared now, not on first use: nothing may run between a failed call and this read
-const errnoCall = prepareNow(native.StaticFunctions._errno, []);
-const readErrno = () => errnoCall([]);
+const errnoCall = prepareNow(native.StaticFunctions._errno, [], 'int');
+const readErrno = () => errnoCall([]).readInt32LE(0);
 
 export const ffiNapiLibc = libcFromSymbols('ffi-napi', symbols, readErrno);
