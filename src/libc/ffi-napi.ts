@@ -1,22 +1,46 @@
-// resolved before anything loads: an install without ffi-napi is told as "Cannot find module 'ffi-napi'"
-require.resolve('ffi-napi');
-// ffi-napi's own ref-napi instance: a second copy (say, under an npm alias) would load its own native binding
-// and type objects, and mixing them with ffi-napi's is asking for trouble
-import ref = require('@2060.io/ref-napi');
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { libcFromSymbols, type LibcSymbols } from './marshal';
 
 /*
  * The ffi-napi backend (the @2060.io fork, installed under the ffi-napi name).
  *
  * ffi-napi's ForeignFunction proxy allocates a buffer per argument and pins it to the argument list on every call
- * (about 10 us per argument here). connprobe prepares each call once instead, with ffi-napi's native binding alone:
+ * (about 10 us per argument here). connprobe prepares each call once instead, with ffi-napi's native addon alone:
  * a call interface from its ffi_prep_cif, the function pointer from dlsym() (called as any other function),
  * argument slots allocated and pointed to once, and its ffi_call (the one its proxy ends in) to make the call. A
  * call then writes its ints into the slots; a pointer slot is rewritten only when a different buffer is passed.
- * ffi-napi's JavaScript layer (its index loads a dozen modules, ref-struct-di and debug among them) is never
- * loaded: it would cost more start-up than everything else this backend does.
+ *
+ * The two forks' native addons are loaded as their own entry modules load them (node-gyp-build, from the
+ * package's directory), and nothing else of them is: ffi-napi's JavaScript (a dozen modules) and ref-napi's
+ * (which loads debug, and through it node:tty and node:net) would cost more start-up than all this backend does.
  */
-interface NativeBindings {
+
+/** The native addon of the package whose entry module is `entry`, as that module loads it. */
+function nativeAddon(entry: string): unknown {
+  const load = createRequire(entry)('node-gyp-build') as (root: string) => unknown;
+  return load(join(dirname(entry), '..'));
+}
+
+// resolved first: an install without ffi-napi is told as "Cannot find module 'ffi-napi'"
+const ffiNapiEntry = require.resolve('ffi-napi');
+
+/** ref-napi's addon: the pointer primitives its JavaScript wraps. */
+interface RefNapiAddon {
+  readonly instance: unknown;
+  readonly NULL: Buffer;
+  readonly sizeof: { readonly pointer: number };
+  /** `attach`: `pointer` is kept alive as long as `buffer` is (ref-napi's writePointer always asks for it). */
+  _writePointer(buffer: Buffer, offset: number, pointer: Buffer, attach: boolean): void;
+  readPointer(buffer: Buffer, offset: number, length: number): Buffer;
+  isNull(buffer: Buffer): boolean;
+  readCString(buffer: Buffer, offset: number): string;
+}
+// ffi-napi's own ref-napi, resolved from ffi-napi: a second copy (say, under an npm alias) would have an instance
+// of its own, and ffi-napi's addon must be given the one it was built with
+const ref = nativeAddon(createRequire(ffiNapiEntry).resolve('@2060.io/ref-napi')) as RefNapiAddon;
+
+interface FfiNapiAddon {
   ffi_prep_cif(cif: Buffer, argCount: number, returnType: Buffer, argTypes: Buffer, abi: number): number;
   ffi_call(cif: Buffer, fn: Buffer, result: Buffer, args: Buffer): void;
   FFI_CIF_SIZE: number;
@@ -26,7 +50,13 @@ interface NativeBindings {
   RTLD_LAZY: number;
   StaticFunctions: Record<'dlopen' | 'dlsym' | 'dlerror' | '_errno', Buffer>;
 }
-const native = require('ffi-napi/lib/bindings') as NativeBindings;
+const native = (nativeAddon(ffiNapiEntry) as { initializeBindings(refNapi: unknown): FfiNapiAddon }).initializeBindings(ref.instance);
+
+/** Writes `pointer`'s address into `buffer`, which keeps it alive. */
+const writePointer = (buffer: Buffer, offset: number, pointer: Buffer) => ref._writePointer(buffer, offset, pointer, true);
+
+/** A NUL-terminated copy of `text` (the caller has checked that it holds no NUL). */
+const cString = (text: string) => Buffer.from(`${text}\0`, 'utf8');
 
 type ArgType = 'int' | 'uint32' | 'ulong' | 'pointer';
 const SLOT = 8; // every argument slot, and the result, holds up to a 64-bit value or a pointer
@@ -44,21 +74,21 @@ type PreparedCall = (args: readonly (number | Buffer)[]) => Buffer;
 
 function prepareNow(fn: Buffer, argTypes: readonly ArgType[], returns: 'int' | 'pointer'): PreparedCall {
   const types = Buffer.alloc(SLOT * argTypes.length); // ffi_type *[]
-  argTypes.forEach((type, i) => ref.writePointer(types, i * SLOT, FFI_TYPE[type]));
+  argTypes.forEach((type, i) => writePointer(types, i * SLOT, FFI_TYPE[type]));
   // the prepared cif points into `types`: it holds it, as ffi-napi's CIF does, so that it lives as long
   const cif = Object.assign(Buffer.alloc(native.FFI_CIF_SIZE), { argTypes: types });
   const status = native.ffi_prep_cif(cif, argTypes.length, FFI_TYPE[returns], types, native.FFI_DEFAULT_ABI);
   if (status !== native.FFI_OK) throw new Error(`ffi_prep_cif() returned an error: ${status}`);
   const slots = argTypes.map(() => Buffer.alloc(SLOT));
   const argv = Buffer.alloc(SLOT * argTypes.length);
-  slots.forEach((slot, i) => ref.writePointer(argv, i * SLOT, slot));
+  slots.forEach((slot, i) => writePointer(argv, i * SLOT, slot));
   const pointedTo: (Buffer | undefined)[] = argTypes.map(() => undefined);
   const result = Buffer.alloc(SLOT); // ffi_arg: an int return comes back sign-extended to 64 bits
   return (args) => {
     for (let i = 0; i < argTypes.length; i++) {
       const value = args[i];
       if (argTypes[i] === 'pointer') {
-        if (pointedTo[i] !== value) ref.writePointer(slots[i], 0, (pointedTo[i] = value as Buffer));
+        if (pointedTo[i] !== value) writePointer(slots[i], 0, (pointedTo[i] = value as Buffer));
       } else if (argTypes[i] === 'int') {
         slots[i].writeInt32LE(value as number, 0);
       } else {
@@ -84,7 +114,7 @@ const handle = ref.readPointer(dlopen([ref.NULL, native.RTLD_LAZY]), 0, 0);
 
 /** A libc function's address; throws as ffi-napi's DynamicLibrary.get() does when there is no such symbol. */
 function symbol(name: string): Buffer {
-  const address = pointerFrom(dlsym([handle, ref.allocCString(name, 'utf8')]));
+  const address = pointerFrom(dlsym([handle, cString(name)]));
   if (address === null) throw new Error(`Dynamic Symbol Retrieval Error: ${ref.readCString(pointerFrom(dlerror([]))!, 0)}`);
   return address;
 }
@@ -127,16 +157,16 @@ const symbols: LibcSymbols = {
     // NUL-terminated copies, and a NULL-terminated array of pointers to them (zero-filled: its last slot is
     // NULL); writePointer attaches each string to the array, and the call's slot holds the array until the next
     // call, so nothing is collected while execvp reads them
-    const strings = argv.map((arg) => ref.allocCString(arg, 'utf8'));
+    const strings = argv.map(cString);
     const array = Buffer.alloc((strings.length + 1) * ref.sizeof.pointer);
-    strings.forEach((s, i) => ref.writePointer(array, i * ref.sizeof.pointer, s));
-    return execvp(ref.allocCString(file, 'utf8'), array);
+    strings.forEach((s, i) => writePointer(array, i * ref.sizeof.pointer, s));
+    return execvp(cString(file), array);
   },
   setsockopt_fprog(fd, level, option, instructions, count) {
     // struct sock_fprog: unsigned short len, padding, then the pointer (writePointer keeps `instructions` alive)
     const prog = Buffer.alloc(2 * ref.sizeof.pointer);
     prog.writeUInt16LE(count, 0);
-    ref.writePointer(prog, ref.sizeof.pointer, instructions);
+    writePointer(prog, ref.sizeof.pointer, instructions);
     return setsockopt(fd, level, option, prog, prog.length);
   },
   recvfrom: prepare('recvfrom', ['int', 'pointer', 'ulong', 'int', 'pointer', 'pointer']),
