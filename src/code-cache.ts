@@ -1,5 +1,5 @@
 import Module = require('node:module');
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -51,6 +51,12 @@ export function requireBundle(file: string): unknown {
 }
 
 /**
+ * The start of the names of a bundle's cache files; the rest says what V8 accepts (its Node) and the bundle's
+ * size, so that two installs seldom take turns.
+ */
+const cachePrefix = (file: string) => `${basename(file)}-node`;
+
+/**
  * The bundle compiled by vm.Script with the cached data a previous run left, and run as a CommonJS module. The
  * cache file holds the bundle's bytes, then V8's data: it is used only for the very bundle it was made from (V8
  * itself checks no more than the source's length). It is written when there was none or V8 rejected it (another
@@ -59,11 +65,14 @@ export function requireBundle(file: string): unknown {
  */
 function requireWithCodeCache(file: string, directory: string): unknown {
   const source = readFileSync(file);
-  // named by what V8 accepts (its version) and by the bundle's size, so that two installs seldom take turns
-  const cacheFile = join(directory, `${basename(file)}-node${process.version}-${process.arch}-${source.length}.cache`);
+  const cacheFile = join(directory, `${cachePrefix(file)}${process.version}-${process.arch}-${source.length}.cache`);
   const cachedData = cachedFor(source, cacheFile);
   const script = new Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(cacheFile, source, script));
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      if (writeCache(cacheFile, source, script)) keepNewest(directory, cachePrefix(file));
+    });
+  }
   const module = new Module(file);
   module.filename = file;
   const compiled = script.runInThisContext() as (...args: unknown[]) => void;
@@ -83,8 +92,9 @@ function cachedFor(source: Buffer, cacheFile: string): Buffer | undefined {
   return data.length > source.length && data.subarray(0, source.length).equals(source) ? data.subarray(source.length) : undefined;
 }
 
-function writeCache(cacheFile: string, source: Buffer, script: Script): void {
-  if (!writableWithRoom(dirname(cacheFile))) return;
+/** Whether the cache file was written. */
+function writeCache(cacheFile: string, source: Buffer, script: Script): boolean {
+  if (!writableWithRoom(dirname(cacheFile))) return false;
   const temporary = `${cacheFile}.${process.pid}`;
   try {
     const fd = openSync(temporary, 'wx'); // before the data is made: a read-only directory costs nothing more
@@ -95,11 +105,29 @@ function writeCache(cacheFile: string, source: Buffer, script: Script): void {
       closeSync(fd);
     }
     renameSync(temporary, cacheFile);
+    return true;
   } catch {
     try {
       unlinkSync(temporary);
     } catch {
       // it was never made
     }
+    return false;
+  }
+}
+
+/** Caches kept per bundle name: every build, upgrade or Node has its own, and the old ones would pile up. */
+const CACHES_KEPT = 8;
+
+/** Removes all but the CACHES_KEPT newest cache files named `${prefix}...`: an evicted one costs one run a miss. */
+function keepNewest(directory: string, prefix: string): void {
+  try {
+    const caches = readdirSync(directory)
+      .filter((name) => name.startsWith(prefix) && name.endsWith('.cache'))
+      .map((name) => ({ path: join(directory, name), written: statSync(join(directory, name)).mtimeMs }))
+      .sort((a, b) => b.written - a.written);
+    for (const { path } of caches.slice(CACHES_KEPT)) unlinkSync(path);
+  } catch {
+    // another run pruned them first
   }
 }

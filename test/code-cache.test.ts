@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Module = require('node:module');
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Script } from 'node:vm';
@@ -72,6 +72,23 @@ describe('the code cache: a start-up optimisation that never changes a run', () 
       // no temporary file left behind (Node's own compile cache, where it has one, is a directory)
       const files = readdirSync(join(dir, 'connprobe'), { withFileTypes: true }).filter((entry) => entry.isFile());
       assert.deepEqual(files.map((entry) => entry.name), [basename(cacheFile(dir))]);
+    });
+
+    it('the eight newest caches are kept, older ones removed when one is written; other files are left alone', async () => {
+      const { dir } = scratchFiles('connprobe-cache-');
+      const caches = join(dir, 'connprobe');
+      mkdirSync(caches);
+      const old = ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((size, age) => {
+        const name = `connprobe.js-node${process.version}-${process.arch}-${size}.cache`;
+        writeFileSync(join(caches, name), '');
+        utimesSync(join(caches, name), 1000 - age, 1000 - age); // 1 is the newest
+        return name;
+      });
+      writeFileSync(join(caches, 'unrelated.cache'), '');
+      utimesSync(join(caches, 'unrelated.cache'), 1, 1);
+      await cliWithCache(['--version'], dir);
+      const left = readdirSync(caches, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name);
+      assert.deepEqual(left.sort(), [basename(cacheFile(dir)), ...old.slice(0, 7), 'unrelated.cache'].sort());
     });
 
     for (const [what, content] of [
