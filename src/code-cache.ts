@@ -40,14 +40,17 @@ function writableWithRoom(directory: string): boolean {
   }
 }
 
-/** What `require(file)` returns, for the bundle, with the caches above. */
-export function requireBundle(file: string): unknown {
+/**
+ * What `require(file)` returns, for the bundle, with the caches above. `worthCaching` says, at exit, whether the
+ * run compiled enough of the bundle for its cache to be written (a cache holds what its run compiled, and stays).
+ */
+export function requireBundle<T>(file: string, worthCaching: (bundle: T) => boolean): T {
   const directory = process.env.NODE_DISABLE_COMPILE_CACHE ? null : cacheDirectory();
-  if (directory === null) return require(file);
+  if (directory === null) return require(file) as T;
   const { enableCompileCache } = Module as { enableCompileCache?: (directory: string) => unknown };
   // Node writes it when the process exits: only where it can
   if (enableCompileCache && writableWithRoom(directory)) enableCompileCache(directory);
-  return requireWithCodeCache(file, directory);
+  return requireWithCodeCache(file, directory, worthCaching);
 }
 
 /**
@@ -60,17 +63,17 @@ const cachePrefix = (file: string) => `${basename(file)}-node`;
  * The bundle compiled by vm.Script with the cached data a previous run left, and run as a CommonJS module. The
  * cache file holds the bundle's bytes, then V8's data: it is used only for the very bundle it was made from (V8
  * itself checks no more than the source's length). It is written when there was none or V8 rejected it (another
- * V8, other flags), at exit, so that it holds every function this run compiled, not just the top level; to a
- * temporary file renamed into place, so that a reader never sees half of one.
+ * V8, other flags), at the exit of a run worth caching, so that it holds every function that run compiled, not
+ * just the top level; to a temporary file renamed into place, so that a reader never sees half of one.
  */
-function requireWithCodeCache(file: string, directory: string): unknown {
+function requireWithCodeCache<T>(file: string, directory: string, worthCaching: (bundle: T) => boolean): T {
   const source = readFileSync(file);
   const cacheFile = join(directory, `${cachePrefix(file)}${process.version}-${process.arch}-${source.length}.cache`);
   const cachedData = cachedFor(source, cacheFile);
   const script = new Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
-      if (writeCache(cacheFile, source, script)) keepNewest(directory, cachePrefix(file));
+      if (worthCaching(module.exports as T) && writeCache(cacheFile, source, script)) keepNewest(directory, cachePrefix(file));
     });
   }
   const module = new Module(file);
@@ -78,7 +81,7 @@ function requireWithCodeCache(file: string, directory: string): unknown {
   const compiled = script.runInThisContext() as (...args: unknown[]) => void;
   compiled.call(module.exports, module.exports, Module.createRequire(file), module, file, dirname(file));
   module.loaded = true;
-  return module.exports;
+  return module.exports as T;
 }
 
 /** V8's data from the cache file, if the file was made from exactly this source. */
