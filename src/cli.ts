@@ -1,5 +1,4 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isatty } from 'node:tty';
 import { checkCommand, COMMAND_NOT_FOUND, COMMAND_NOT_RUN, execCommand, splitCommand, stdioFlags, writeAllSync } from './command';
 import { UnsupportedPlatformError } from './libc/constants';
 import { backendFromEnv, BackendUnavailableError, BACKENDS, loadBackend, type BackendName } from './libc/load';
@@ -221,6 +220,8 @@ const print = {
     // never through process.stderr: a Node stream would queue what a full pipe does not take, and make the fd
     // non-blocking for the command too
     print.result = print.error = (text) => writeAllSync(2, text);
+    // node:tty loads node:net: only a run with a command pays for it
+    const { isatty } = require('node:tty') as typeof import('node:tty');
     print.resultTTY = print.errorTTY = () => isatty(2);
   },
 };
@@ -333,11 +334,22 @@ const stdout = {
   },
 };
 
+let probing = false;
+
+/**
+ * Whether this process went on to probe, past parsing its arguments: bin/connprobe.js writes the bundle's code
+ * cache only after such a run, which compiles what most runs need (--help or a usage error compiles little of it).
+ */
+export function probed(): boolean {
+  return probing;
+}
+
 /**
  * Wires the process to a run: SIGINT / SIGTERM abort it (sockets are closed, what was learned is printed, exit
  * 130 / 143; a second signal exits at once); a stdout that fails stops it (see `stdout`).
  */
 async function runWired(options: Options, quiet: boolean, colour: boolean, onFailure?: (why: string) => void): Promise<number> {
+  probing = true;
   const { run } = require('./run') as typeof import('./run');
   const palettes = require('./render/palette') as typeof import('./render/palette');
   const controller = new AbortController();

@@ -1,48 +1,94 @@
-import ffi = require('ffi-napi');
-// ffi-napi's own ref-napi instance: a second copy (say, under an npm alias) would load its own native binding
-// and type objects, and mixing them with ffi-napi's is asking for trouble
-import ref = require('@2060.io/ref-napi');
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { libcFromSymbols, type LibcSymbols } from './marshal';
 
 /*
  * The ffi-napi backend (the @2060.io fork, installed under the ffi-napi name).
  *
  * ffi-napi's ForeignFunction proxy allocates a buffer per argument and pins it to the argument list on every call
- * (about 10 us per argument here). connprobe prepares each call once instead, with ffi-napi's own pieces: the
- * function pointer from ffi.DynamicLibrary, the call interface from ffi.CIF, argument slots allocated and
- * pointed to once, and ffi-napi's native ffi_call (the one its proxy ends in) to make the call. A call then
- * writes its ints into the slots; a pointer slot is rewritten only when a different buffer is passed.
+ * (about 10 us per argument here). connprobe prepares each call once instead, with ffi-napi's native addon alone:
+ * a call interface from its ffi_prep_cif, the function pointer from dlsym() (called as any other function),
+ * argument slots allocated and pointed to once, and its ffi_call (the one its proxy ends in) to make the call. A
+ * call then writes its ints into the slots; a pointer slot is rewritten only when a different buffer is passed.
+ *
+ * The two forks' native addons are loaded as their own entry modules load them (node-gyp-build, from the
+ * package's directory), and nothing else of them is: ffi-napi's JavaScript (a dozen modules) and ref-napi's
+ * (which loads debug, and through it node:tty and node:net) would cost more start-up than all this backend does.
  */
-interface NativeBindings {
-  ffi_call(cif: Buffer, fn: Buffer, result: Buffer, args: Buffer): void;
-  StaticFunctions: { _errno: Buffer };
+
+/** The native addon of the package whose entry module is `entry`, as that module loads it. */
+function nativeAddon(entry: string): unknown {
+  const load = createRequire(entry)('node-gyp-build') as (root: string) => unknown;
+  return load(join(dirname(entry), '..'));
 }
-const native = require('ffi-napi/lib/bindings') as NativeBindings;
+
+// resolved first: an install without ffi-napi is told as "Cannot find module 'ffi-napi'"
+const ffiNapiEntry = require.resolve('ffi-napi');
+
+/** ref-napi's addon: the pointer primitives its JavaScript wraps. */
+interface RefNapiAddon {
+  readonly instance: unknown;
+  readonly NULL: Buffer;
+  readonly sizeof: { readonly pointer: number };
+  /** `attach`: `pointer` is kept alive as long as `buffer` is (ref-napi's writePointer always asks for it). */
+  _writePointer(buffer: Buffer, offset: number, pointer: Buffer, attach: boolean): void;
+  readPointer(buffer: Buffer, offset: number, length: number): Buffer;
+  isNull(buffer: Buffer): boolean;
+  readCString(buffer: Buffer, offset: number): string;
+}
+// ffi-napi's own ref-napi, resolved from ffi-napi: a second copy (say, under an npm alias) would have an instance
+// of its own, and ffi-napi's addon must be given the one it was built with
+const ref = nativeAddon(createRequire(ffiNapiEntry).resolve('@2060.io/ref-napi')) as RefNapiAddon;
+
+interface FfiNapiAddon {
+  ffi_prep_cif(cif: Buffer, argCount: number, returnType: Buffer, argTypes: Buffer, abi: number): number;
+  ffi_call(cif: Buffer, fn: Buffer, result: Buffer, args: Buffer): void;
+  FFI_CIF_SIZE: number;
+  FFI_DEFAULT_ABI: number;
+  FFI_OK: number;
+  FFI_TYPES: Record<'int' | 'uint32' | 'uint64' | 'pointer', Buffer>;
+  RTLD_LAZY: number;
+  StaticFunctions: Record<'dlopen' | 'dlsym' | 'dlerror' | '_errno', Buffer>;
+}
+const native = (nativeAddon(ffiNapiEntry) as { initializeBindings(refNapi: unknown): FfiNapiAddon }).initializeBindings(ref.instance);
+
+/** Writes `pointer`'s address into `buffer`, which keeps it alive. */
+const writePointer = (buffer: Buffer, offset: number, pointer: Buffer) => ref._writePointer(buffer, offset, pointer, true);
+
+/** A NUL-terminated copy of `text` (the caller has checked that it holds no NUL). */
+const cString = (text: string) => Buffer.from(`${text}\0`, 'utf8');
 
 type ArgType = 'int' | 'uint32' | 'ulong' | 'pointer';
-const SLOT = 8; // every argument slot holds up to a 64-bit value or a pointer
+const SLOT = 8; // every argument slot, and the result, holds up to a 64-bit value or a pointer
 
-/**
- * A C function made callable: the call interface is prepared on first use (a run pays only for the calls it
- * makes), then each call writes its arguments into slots allocated once.
- */
-function prepare(name: string, argTypes: readonly ArgType[]): (...args: (number | Buffer)[]) => number {
-  let call: ((args: (number | Buffer)[]) => number) | undefined;
-  return (...args) => (call ??= prepareNow(libc.get(name), argTypes))(args);
-}
+/** The libffi type of each; a C long is 64 bits on every platform connprobe supports (64-bit Linux). */
+const FFI_TYPE: Readonly<Record<ArgType, Buffer>> = {
+  int: native.FFI_TYPES.int,
+  uint32: native.FFI_TYPES.uint32,
+  ulong: native.FFI_TYPES.uint64,
+  pointer: native.FFI_TYPES.pointer,
+};
 
-function prepareNow(fn: Buffer, argTypes: readonly ArgType[]): (args: (number | Buffer)[]) => number {
-  const cif = ffi.CIF(ref.types.int, argTypes.map((type) => ref.coerceType(type)));
+/** A prepared call: writes the arguments into its slots, calls, and returns the result slot (reused by every call). */
+type PreparedCall = (args: readonly (number | Buffer)[]) => Buffer;
+
+function prepareNow(fn: Buffer, argTypes: readonly ArgType[], returns: 'int' | 'pointer'): PreparedCall {
+  const types = Buffer.alloc(SLOT * argTypes.length); // ffi_type *[]
+  argTypes.forEach((type, i) => writePointer(types, i * SLOT, FFI_TYPE[type]));
+  // the prepared cif points into `types`: it holds it, as ffi-napi's CIF does, so that it lives as long
+  const cif = Object.assign(Buffer.alloc(native.FFI_CIF_SIZE), { argTypes: types });
+  const status = native.ffi_prep_cif(cif, argTypes.length, FFI_TYPE[returns], types, native.FFI_DEFAULT_ABI);
+  if (status !== native.FFI_OK) throw new Error(`ffi_prep_cif() returned an error: ${status}`);
   const slots = argTypes.map(() => Buffer.alloc(SLOT));
   const argv = Buffer.alloc(SLOT * argTypes.length);
-  slots.forEach((slot, i) => ref.writePointer(argv, i * SLOT, slot));
+  slots.forEach((slot, i) => writePointer(argv, i * SLOT, slot));
   const pointedTo: (Buffer | undefined)[] = argTypes.map(() => undefined);
   const result = Buffer.alloc(SLOT); // ffi_arg: an int return comes back sign-extended to 64 bits
   return (args) => {
     for (let i = 0; i < argTypes.length; i++) {
       const value = args[i];
       if (argTypes[i] === 'pointer') {
-        if (pointedTo[i] !== value) ref.writePointer(slots[i], 0, (pointedTo[i] = value as Buffer));
+        if (pointedTo[i] !== value) writePointer(slots[i], 0, (pointedTo[i] = value as Buffer));
       } else if (argTypes[i] === 'int') {
         slots[i].writeInt32LE(value as number, 0);
       } else {
@@ -50,12 +96,39 @@ function prepareNow(fn: Buffer, argTypes: readonly ArgType[]): (args: (number | 
       }
     }
     native.ffi_call(cif, fn, result, argv);
-    return result.readInt32LE(0);
+    return result;
   };
 }
 
-const libc = ffi.DynamicLibrary();
-let strerror: ((errno: number) => string | null) | undefined;
+/** The pointer a prepared call returned, as a Buffer at that address; null for NULL. */
+function pointerFrom(result: Buffer): Buffer | null {
+  const pointer = ref.readPointer(result, 0, 0);
+  return ref.isNull(pointer) ? null : pointer;
+}
+
+const dlopen = prepareNow(native.StaticFunctions.dlopen, ['pointer', 'int'], 'pointer');
+const dlsym = prepareNow(native.StaticFunctions.dlsym, ['pointer', 'pointer'], 'pointer');
+const dlerror = prepareNow(native.StaticFunctions.dlerror, [], 'pointer');
+/** The process's own global symbols, libc's among them: dlopen(NULL), as ffi-napi's DynamicLibrary() opens. */
+const handle = ref.readPointer(dlopen([ref.NULL, native.RTLD_LAZY]), 0, 0);
+
+/** A libc function's address; throws as ffi-napi's DynamicLibrary.get() does when there is no such symbol. */
+function symbol(name: string): Buffer {
+  const address = pointerFrom(dlsym([handle, cString(name)]));
+  if (address === null) throw new Error(`Dynamic Symbol Retrieval Error: ${ref.readCString(pointerFrom(dlerror([]))!, 0)}`);
+  return address;
+}
+
+/**
+ * A C function returning an int, made callable: the call interface is prepared on first use (a run pays only for
+ * the calls it makes), then each call writes its arguments into slots allocated once.
+ */
+function prepare(name: string, argTypes: readonly ArgType[]): (...args: (number | Buffer)[]) => number {
+  let call: PreparedCall | undefined;
+  return (...args) => (call ??= prepareNow(symbol(name), argTypes, 'int'))(args).readInt32LE(0);
+}
+
+let strerror: PreparedCall | undefined;
 const sigaction = prepare('sigaction', ['int', 'pointer', 'pointer']);
 const sigprocmask = prepare('sigprocmask', ['int', 'pointer', 'pointer']);
 const execvp = prepare('execvp', ['pointer', 'pointer']);
@@ -72,8 +145,11 @@ const symbols: LibcSymbols = {
   getsockname: prepare('getsockname', ['int', 'pointer', 'pointer']),
   getrlimit: prepare('getrlimit', ['int', 'pointer']),
   close: prepare('close', ['int']),
-  // rare (the tracer caches it), and it returns a string: ffi-napi's own ForeignFunction reads it
-  strerror: (errno) => (strerror ??= ffi.ForeignFunction(libc.get('strerror'), 'string', ['int']))(errno),
+  // it returns a string: the C string at the pointer, read as ffi-napi's 'string' type reads it
+  strerror(errno) {
+    const text = pointerFrom((strerror ??= prepareNow(symbol('strerror'), ['int'], 'pointer'))([errno]));
+    return text === null ? null : ref.readCString(text, 0);
+  },
   sigaction: (signal, action) => sigaction(signal, action, ref.NULL),
   sigprocmask: (how, set) => sigprocmask(how, set, ref.NULL),
   close_range: prepare('close_range', ['uint32', 'uint32', 'int']),
@@ -81,16 +157,16 @@ const symbols: LibcSymbols = {
     // NUL-terminated copies, and a NULL-terminated array of pointers to them (zero-filled: its last slot is
     // NULL); writePointer attaches each string to the array, and the call's slot holds the array until the next
     // call, so nothing is collected while execvp reads them
-    const strings = argv.map((arg) => ref.allocCString(arg, 'utf8'));
+    const strings = argv.map(cString);
     const array = Buffer.alloc((strings.length + 1) * ref.sizeof.pointer);
-    strings.forEach((s, i) => ref.writePointer(array, i * ref.sizeof.pointer, s));
-    return execvp(ref.allocCString(file, 'utf8'), array);
+    strings.forEach((s, i) => writePointer(array, i * ref.sizeof.pointer, s));
+    return execvp(cString(file), array);
   },
   setsockopt_fprog(fd, level, option, instructions, count) {
     // struct sock_fprog: unsigned short len, padding, then the pointer (writePointer keeps `instructions` alive)
     const prog = Buffer.alloc(2 * ref.sizeof.pointer);
     prog.writeUInt16LE(count, 0);
-    ref.writePointer(prog, ref.sizeof.pointer, instructions);
+    writePointer(prog, ref.sizeof.pointer, instructions);
     return setsockopt(fd, level, option, prog, prog.length);
   },
   recvfrom: prepare('recvfrom', ['int', 'pointer', 'ulong', 'int', 'pointer', 'pointer']),
@@ -100,7 +176,7 @@ const symbols: LibcSymbols = {
 
 /** errno as ffi-napi's ffi.errno() reads it (its _errno helper), prepared like the calls: nothing runs before it. */
 // prepared now, not on first use: nothing may run between a failed call and this read
-const errnoCall = prepareNow(native.StaticFunctions._errno, []);
-const readErrno = () => errnoCall([]);
+const errnoCall = prepareNow(native.StaticFunctions._errno, [], 'int');
+const readErrno = () => errnoCall([]).readInt32LE(0);
 
 export const ffiNapiLibc = libcFromSymbols('ffi-napi', symbols, readErrno);
