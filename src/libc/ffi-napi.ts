@@ -16,10 +16,15 @@ import { libcFromSymbols, type LibcSymbols } from './marshal';
  * (which loads debug, and through it node:tty and node:net) would cost more start-up than all this backend does.
  */
 
+/** node-gyp-build as the package whose entry module is `entry` finds it, and that package's root. */
+function addonLoader(entry: string): { readonly load: ((root: string) => unknown) & { resolve(root: string): string }; readonly root: string } {
+  return { load: createRequire(entry)('node-gyp-build'), root: join(dirname(entry), '..') };
+}
+
 /** The native addon of the package whose entry module is `entry`, as that module loads it. */
 function nativeAddon(entry: string): unknown {
-  const load = createRequire(entry)('node-gyp-build') as (root: string) => unknown;
-  return load(join(dirname(entry), '..'));
+  const { load, root } = addonLoader(entry);
+  return load(root);
 }
 
 // resolved first: an install without ffi-napi is told as "Cannot find module 'ffi-napi'"
@@ -38,7 +43,8 @@ interface RefNapiAddon {
 }
 // ffi-napi's own ref-napi, resolved from ffi-napi: a second copy (say, under an npm alias) would have an instance
 // of its own, and ffi-napi's addon must be given the one it was built with
-const ref = nativeAddon(createRequire(ffiNapiEntry).resolve('@2060.io/ref-napi')) as RefNapiAddon;
+const refNapiEntry = createRequire(ffiNapiEntry).resolve('@2060.io/ref-napi');
+const ref = nativeAddon(refNapiEntry) as RefNapiAddon;
 
 interface FfiNapiAddon {
   ffi_prep_cif(cif: Buffer, argCount: number, returnType: Buffer, argTypes: Buffer, abi: number): number;
@@ -48,6 +54,9 @@ interface FfiNapiAddon {
   FFI_OK: number;
   FFI_TYPES: Record<'int' | 'uint32' | 'uint64' | 'pointer', Buffer>;
   RTLD_LAZY: number;
+  RTLD_NOW: number;
+  RTLD_NOLOAD: number;
+  RTLD_NODELETE: number;
   StaticFunctions: Record<'dlopen' | 'dlsym' | 'dlerror' | '_errno', Buffer>;
 }
 const native = (nativeAddon(ffiNapiEntry) as { initializeBindings(refNapi: unknown): FfiNapiAddon }).initializeBindings(ref.instance);
@@ -111,6 +120,20 @@ const dlsym = prepareNow(native.StaticFunctions.dlsym, ['pointer', 'pointer'], '
 const dlerror = prepareNow(native.StaticFunctions.dlerror, [], 'pointer');
 /** The process's own global symbols, libc's among them: dlopen(NULL), as ffi-napi's DynamicLibrary() opens. */
 const handle = ref.readPointer(dlopen([ref.NULL, native.RTLD_LAZY]), 0, 0);
+
+/*
+ * Both addons stay mapped until the process ends. Node dlcloses an addon when the last thread that loaded it
+ * ends: for a worker thread that loaded ffi-napi when the main thread had not, that is the worker's exit. But
+ * ffi-napi's instance-data finalizer (InstanceData::Dispose in its src/ffi.cc) uv_close()s a uv_async_t with a
+ * close callback in ffi_bindings.node, which libuv runs in the worker loop's last turn, after the dlclose: a jump
+ * into unmapped code (SIGSEGV, every time, as node-ffi-napi issue 125 reports). A handle of our own, never closed
+ * and opened with RTLD_NODELETE (glibc applies it to an object already loaded), keeps each addon mapped;
+ * RTLD_NOLOAD: the very files the forks loaded, or nothing.
+ */
+for (const entry of [ffiNapiEntry, refNapiEntry]) {
+  const { load, root } = addonLoader(entry);
+  dlopen([cString(load.resolve(root)), native.RTLD_NOW | native.RTLD_NOLOAD | native.RTLD_NODELETE]);
+}
 
 /** A libc function's address; throws as ffi-napi's DynamicLibrary.get() does when there is no such symbol. */
 function symbol(name: string): Buffer {
