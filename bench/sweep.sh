@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Ports 1-65535 on 127.0.0.1, side by side and interleaved: nmap -sT, nc -z, connprobe on both backends (on every
-# core, as by default, and on one thread), and the floor: bench/bare-sweep.js, a bare koffi loop on one and two threads.
+# Ports 1-65535 on 127.0.0.1, side by side and interleaved: nmap -sT, nc -z, connprobe on both backends (on one
+# thread, the default, and on every core), and the floor: bench/bare-sweep.js, a bare koffi loop on one and two threads.
 # Runs inside a network namespace it creates (lo up, three listeners of its own, nothing else), and checks that
 # every tool found exactly the open ports. nmap always with -n: it never resolves names.
 source "$(dirname "$0")/netns.sh" "$0" "$@"
@@ -27,9 +27,9 @@ echo
 node bench/interleave.js "$runs" \
   "nmap -n -sT -p- --min-rate 20000=nmap -n -sT -p- --min-rate 20000 127.0.0.1" \
   "nc -z 127.0.0.1 1-65535=nc -z 127.0.0.1 1-65535" \
-  "connprobe --ffi ffi-napi=bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi" \
-  "connprobe --ffi ffi-napi -j 1=bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi -j 1" \
-  "connprobe --ffi koffi=bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi" \
-  "connprobe --ffi koffi -j 1=bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi -j 1" \
+  "connprobe --ffi ffi-napi (one thread)=bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi" \
+  "connprobe --ffi ffi-napi -j 0 (every core)=bin/connprobe.js 127.0.0.1 1-65535 --ffi ffi-napi -j 0" \
+  "connprobe --ffi koffi (one thread)=bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi" \
+  "connprobe --ffi koffi -j 0 (every core)=bin/connprobe.js 127.0.0.1 1-65535 --ffi koffi -j 0" \
   "bare koffi loop, 1 thread=node bench/bare-sweep.js 1" \
   "bare koffi loop, 2 threads=node bench/bare-sweep.js 2"
