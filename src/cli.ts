@@ -334,14 +334,14 @@ const stdout = {
   },
 };
 
-let probing = false;
+let probeStarted = false;
 
 /**
  * Whether this process went on to probe, past parsing its arguments: bin/connprobe.js writes the bundle's code
  * cache only after such a run, which compiles what most runs need (--help or a usage error compiles little of it).
  */
 export function probed(): boolean {
-  return probing;
+  return probeStarted;
 }
 
 /**
@@ -349,7 +349,7 @@ export function probed(): boolean {
  * 130 / 143; a second signal exits at once); a stdout that fails stops it (see `stdout`).
  */
 async function runWired(options: Options, quiet: boolean, colour: boolean, onFailure?: (why: string) => void): Promise<number> {
-  probing = true;
+  probeStarted = true;
   const { run } = require('./run') as typeof import('./run');
   const palettes = require('./render/palette') as typeof import('./render/palette');
   const controller = new AbortController();

@@ -29,7 +29,7 @@ function cacheDirectory(): string | null {
   }
 }
 
-/** The directory, created if need be, when a cache may be written there now; else false. */
+/** Whether a cache may be written in the directory now (made if need be): writable, and with room. */
 function writableWithRoom(directory: string): boolean {
   try {
     mkdirSync(directory, { recursive: true });
