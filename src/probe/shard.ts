@@ -119,6 +119,9 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
     chunks.length = 0;
   }
 
+  /** Aborted by the caller's signal, or when a worker failed: this thread's engine stops as the workers do. */
+  const stopped = new AbortController();
+
   /** This thread's own engine, taking chunks as it goes. */
   function runHere(): Promise<EngineSummary> {
     const numbering = new ChunkNumbering<ChunkState>();
@@ -133,6 +136,7 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
       targets: targets(),
       concurrency: setup.concurrency,
       maxPollMs: setup.maxPollMs,
+      signal: stopped.signal,
       onEvent(event) {
         if (event.type !== 'target') return;
         const { chunk, offset } = numbering.place(event.result.index);
@@ -146,31 +150,36 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
     let running = threads;
     let interrupted = false;
     let concurrency = 0;
+    let failure: { readonly error: unknown } | undefined;
     const workers: Worker[] = [];
-    const ended = () => {
-      if (--running === 0) finish();
-    };
+    // every engine is stopped the same way, by a message to a worker (which closes its sockets and reports): a
+    // terminate() could land inside an FFI call
     const stop = () => {
       targetsLeft = false;
+      stopped.abort();
       for (const worker of workers) worker.postMessage({ type: 'stop' } satisfies ToWorker);
     };
-    o.signal?.addEventListener('abort', stop, { once: true });
-    const finish = (error?: unknown) => {
+    const failed = (error: unknown) => {
+      failure ??= { error };
+      stop();
+    };
+    const ended = () => {
+      if (--running > 0) return;
       o.signal?.removeEventListener('abort', stop);
-      if (error !== undefined) {
-        for (const worker of workers) void worker.terminate();
-        return reject(error);
-      }
+      if (failure) return reject(failure.error);
       if (interrupted) reportTheRest();
       resolve({ interrupted, concurrency, ...(stoppedBy && { stoppedBy: stoppedBy.error }) });
     };
+    if (o.signal?.aborted) stopped.abort();
+    o.signal?.addEventListener('abort', stop, { once: true });
 
     for (let i = 1; i < threads; i++) {
       const worker = new Worker(join(__dirname, 'shard-worker.js'), { workerData: setup });
       workers.push(worker);
       const verdicts: Verdict[] = []; // this worker's numbering
+      let done = false;
       const hand = () => {
-        const chunk = o.signal?.aborted ? undefined : takeChunk();
+        const chunk = stopped.signal.aborted ? undefined : takeChunk();
         worker.postMessage((chunk ? { type: 'chunk', chunk: encodeChunk(chunk.first, chunk.targets) } : { type: 'end' }) satisfies ToWorker);
       };
       worker.on('message', (message: FromWorker) => {
@@ -181,18 +190,28 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
             verdicts.push(...message.newVerdicts);
             return store(message, verdicts);
           case 'done':
+            done = true;
             interrupted ||= message.interrupted;
             concurrency += message.concurrency;
-            ended();
         }
       });
-      worker.on('error', finish);
+      worker.on('error', failed);
+      worker.on('exit', () => {
+        if (!done) failed(new Error('a worker thread of the sweep ended before its work was done'));
+        ended();
+      });
     }
-    runHere().then((summary) => {
-      interrupted ||= summary.interrupted;
-      concurrency += summary.concurrency;
-      ended();
-    }, finish);
+    runHere().then(
+      (summary) => {
+        interrupted ||= summary.interrupted;
+        concurrency += summary.concurrency;
+        ended();
+      },
+      (error: unknown) => {
+        failed(error);
+        ended();
+      },
+    );
   });
 
   function store(batch: ResultBatch, verdicts: readonly Verdict[]): void {
