@@ -79,7 +79,9 @@ export interface ConcurrentOptions extends CommonOptions {
   readonly concurrency?: number;
   /**
    * Threads to probe on (this one and worker threads, each with its own FFI), sharing `concurrency`; default 1;
-   * 0: one per core for a sweep of 8,192 targets or more. A run with `keepRecords` or `onEvent` uses one.
+   * 0: one per core for a sweep of 8,192 targets or more; never more than one per 4,096 targets. Only a run with
+   * `keepRecords: false`, no `onEvent` and no `waitMs` is sharded. An aborted sharded run reports the targets each
+   * thread had begun: their indexes can have gaps.
    */
   readonly threads?: number;
   /** The verdicts that count as met (and end a wait); default connected. */

@@ -20,6 +20,8 @@ export type ShardSetup = Pick<EngineOptions, 'plan' | 'timeoutMs' | 'synRetries'
   readonly backend: BackendName;
   readonly acceptedKinds: readonly VerdictKind[];
   readonly maxPollMs: number;
+  /** The run's time base as a wall-clock time (performance.timeOrigin + the run's performance.now() origin). */
+  readonly origin: number;
 };
 
 /** Contiguous targets, in the caller's order from `first` on. */

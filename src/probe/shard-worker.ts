@@ -11,7 +11,7 @@ import type { Verdict } from './verdict';
  * main thread; results go back in batches, in the order the chunks came.
  */
 
-/** Results are sent when this many are waiting, when a chunk's are all in, and at least this often. */
+/** Results are sent when this many are waiting, when a chunk's are all in, and every so often (when the engine yields). */
 const BATCH = 1024;
 const FLUSH_MS = 100;
 /** How long the engine's pull for more targets sleeps between looks, when the main thread has not answered yet. */
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     onEvent: (event: ProbeEvent) => {
       if (event.type === 'target') add(event.result);
     },
-    origin: performance.now(),
+    origin: setup.origin - performance.timeOrigin, // the run's time base, in this thread's performance.now()
     packets: null,
   });
   clearInterval(flusher);

@@ -14,13 +14,16 @@ const CHUNK = 4096;
 /** With threads 0, a sweep smaller than this runs on the main thread alone: a worker's start costs more than it saves. */
 export const SHARD_FROM = 8192;
 
-/** A worker's longest poll(): a stop reaches it within this. */
+/** Each engine's longest poll() in a sharded run: a stop reaches a worker within this, and chunks are handed out. */
 const SHARD_POLL_MS = 50;
 
-/** Threads for a sweep of `count` targets (null: unknown yet): `requested`, or with 0 one per core for a big enough one. */
+/**
+ * Threads for a sweep of `count` targets (null: unknown yet): `requested`, or with 0 one per core for a big enough
+ * one; never more than it has chunks, since a thread without one would hold its share of the concurrency idle.
+ */
 export function shardCount(requested: number, count: number | null): number {
-  if (requested > 0) return requested;
-  return count !== null && count < SHARD_FROM ? 1 : availableParallelism();
+  const wanted = requested > 0 ? requested : count !== null && count < SHARD_FROM ? 1 : availableParallelism();
+  return count === null ? wanted : Math.max(1, Math.min(wanted, Math.ceil(count / CHUNK)));
 }
 
 /**
@@ -29,26 +32,33 @@ export function shardCount(requested: number, count: number | null): number {
  */
 export function readAhead(targets: Iterator<TargetSpec>): { readonly big: boolean; readonly targets: Iterator<TargetSpec> } {
   const ahead: TargetSpec[] = [];
-  let failure: { error: unknown } | undefined;
+  let thrown: { error: unknown } | undefined;
   try {
     for (let next = targets.next(); !next.done; next = targets.next()) if (ahead.push(next.value) >= SHARD_FROM) break;
   } catch (error) {
-    failure = { error }; // told when the engine reaches it, after the targets before it
+    thrown = { error }; // told when the engine reaches it, after the targets before it
   }
   const replay = (function* () {
     yield* ahead;
-    if (failure) throw failure.error;
+    if (thrown) throw thrown.error;
     for (let next = targets.next(); !next.done; next = targets.next()) yield next.value;
   })();
   return { big: ahead.length >= SHARD_FROM, targets: replay };
 }
 
-/** A chunk handed out and not yet reported: its targets, and their results as they come. */
+/**
+ * A chunk handed out and not yet reported: its targets, and their results as they come: whole, or (from a
+ * worker) as the number of a plain result's verdict and its handshake time, made into a result when reported.
+ */
 interface ChunkState {
   readonly first: number;
   readonly count: number;
   readonly targets: readonly TargetSpec[];
   readonly results: (TargetResult | undefined)[];
+  readonly plainVerdicts: Int32Array;
+  readonly handshakes: Float64Array;
+  /** The verdicts of the worker that probed it, by number. */
+  verdicts: readonly Verdict[];
   /** How many results, from the first, have been reported. */
   reported: number;
 }
@@ -60,8 +70,9 @@ interface ChunkState {
  * results are reported here in the caller's order, holding about two chunks per worker. An abort stops every
  * engine, each closing its sockets; what they had reported is reported, in order.
  */
-export function runShards(o: EngineOptions, backend: BackendName, threads: number, accepts: readonly VerdictKind[]): Promise<EngineSummary> {
+export function runShards(o: EngineOptions, backend: BackendName, requested: number, accepts: readonly VerdictKind[]): Promise<EngineSummary> {
   const limit = Math.max(1, Math.min(o.concurrency, fdBudget(o.libc)));
+  const threads = Math.min(requested, limit); // each engine has at least one handshake in flight, and no more in all
   const setup: ShardSetup = {
     backend,
     plan: o.plan,
@@ -74,6 +85,7 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
     concurrency: Math.max(1, Math.floor(limit / threads)),
     retryOnce: o.retryOnce,
     maxPollMs: Math.min(SHARD_POLL_MS, o.maxPollMs ?? SHARD_POLL_MS),
+    origin: performance.timeOrigin + o.origin,
   };
   const chunks: ChunkState[] = []; // handed out, in order
   let next = 0;
@@ -94,28 +106,48 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
       }
     }
     if (targets.length === 0) return undefined;
-    const chunk: ChunkState = { first: next, count: targets.length, targets, results: new Array(targets.length), reported: 0 };
+    const count = targets.length;
+    const chunk: ChunkState = {
+      first: next, count, targets, results: new Array(count), plainVerdicts: new Int32Array(count).fill(-1), handshakes: new Float64Array(count), verdicts: [], reported: 0,
+    };
     next += targets.length;
     chunks.push(chunk);
     return chunk;
+  }
+
+  /** The result at `offset` of a chunk, if it came back. */
+  function resultAt(chunk: ChunkState, offset: number): TargetResult | undefined {
+    if (offset >= chunk.count) return undefined;
+    const number = chunk.plainVerdicts[offset];
+    if (number < 0) return chunk.results[offset];
+    const handshake = chunk.handshakes[offset];
+    return rebuildResult(chunk.first + offset, chunk.targets[offset], chunk.verdicts[number], Number.isNaN(handshake) ? null : handshake);
   }
 
   /** Reports every result that has all the ones before it. */
   function reportInOrder(): void {
     while (chunks.length) {
       const chunk = chunks[0];
-      for (let result = chunk.results[chunk.reported]; result; result = chunk.results[chunk.reported]) {
+      for (let result = resultAt(chunk, chunk.reported); result; result = resultAt(chunk, chunk.reported)) {
         chunk.results[chunk.reported++] = undefined;
         o.onEvent({ type: 'target', result });
       }
-      if (chunk.reported < chunk.targets.length) return;
+      if (chunk.reported < chunk.count) return;
       chunks.shift();
     }
   }
 
-  /** After an abort: what came back is reported in order, past the targets that were never probed. */
+  /**
+   * At the end: what came back and was not reported yet (after an abort: past the targets that were never
+   * probed, so an interrupted run's indexes can have gaps where one thread's would not).
+   */
   function reportTheRest(): void {
-    for (const chunk of chunks) for (const result of chunk.results) if (result) o.onEvent({ type: 'target', result });
+    for (const chunk of chunks) {
+      for (let offset = chunk.reported; offset < chunk.count; offset++) {
+        const result = resultAt(chunk, offset);
+        if (result) o.onEvent({ type: 'target', result });
+      }
+    }
     chunks.length = 0;
   }
 
@@ -167,7 +199,7 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
       if (--running > 0) return;
       o.signal?.removeEventListener('abort', stop);
       if (failure) return reject(failure.error);
-      if (interrupted) reportTheRest();
+      reportTheRest();
       resolve({ interrupted, concurrency, ...(stoppedBy && { stoppedBy: stoppedBy.error }) });
     };
     if (o.signal?.aborted) stopped.abort();
@@ -183,16 +215,21 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
         worker.postMessage((chunk ? { type: 'chunk', chunk: encodeChunk(chunk.first, chunk.targets) } : { type: 'end' }) satisfies ToWorker);
       };
       worker.on('message', (message: FromWorker) => {
-        switch (message.type) {
-          case 'want':
-            return hand();
-          case 'results':
-            verdicts.push(...message.newVerdicts);
-            return store(message, verdicts);
-          case 'done':
-            done = true;
-            interrupted ||= message.interrupted;
-            concurrency += message.concurrency;
+        try {
+          switch (message.type) {
+            case 'want':
+              return hand();
+            case 'results':
+              verdicts.push(...message.newVerdicts);
+              // once failed, nothing more is reported: the run rejects
+              return failure ? undefined : store(message, verdicts);
+            case 'done':
+              done = true;
+              interrupted ||= message.interrupted;
+              concurrency += message.concurrency;
+          }
+        } catch (error) {
+          failed(error); // the caller's onEvent threw: the run rejects with it, as one thread's would
         }
       });
       worker.on('error', failed);
@@ -216,13 +253,11 @@ export function runShards(o: EngineOptions, backend: BackendName, threads: numbe
 
   function store(batch: ResultBatch, verdicts: readonly Verdict[]): void {
     const chunk = chunks.find((c) => c.first === batch.first)!;
+    chunk.verdicts = verdicts;
+    chunk.plainVerdicts.set(batch.verdicts, batch.from);
+    chunk.handshakes.set(batch.handshakes, batch.from);
     let whole = 0;
-    for (let i = 0; i < batch.verdicts.length; i++) {
-      const offset = batch.from + i;
-      const number = batch.verdicts[i];
-      const handshake = batch.handshakes[i];
-      chunk.results[offset] = number < 0 ? batch.whole[whole++] : rebuildResult(chunk.first + offset, chunk.targets[offset], verdicts[number], Number.isNaN(handshake) ? null : handshake);
-    }
+    for (let i = 0; i < batch.verdicts.length; i++) if (batch.verdicts[i] < 0) chunk.results[batch.from + i] = batch.whole[whole++];
     reportInOrder();
   }
 }

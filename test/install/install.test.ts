@@ -117,13 +117,13 @@ describe('the packed package, installed into an empty project', { skip: SKIP }, 
   it('a sweep on two threads runs from the installed CLI and API, on both backends: the worker script is packed', async () => {
     for (const ffi of ['ffi-napi', 'koffi']) {
       // every loopback port answers, connected or refused: nothing is assumed about what listens
-      await ok(consumer, `node_modules/.bin/connprobe 127.0.0.1 1-300 -j 2 --ffi ${ffi} -q --expect connected,refused`);
+      await ok(consumer, `node_modules/.bin/connprobe 127.0.0.1 1-9000 -j 2 --ffi ${ffi} -q --expect connected,refused`);
       const api = await ok(
         consumer,
-        `node -e "require('connprobe').probeConcurrently({ targets: require('connprobe').parseTargets(['127.0.0.1', '1-300']), ` +
+        `node -e "require('connprobe').probeConcurrently({ targets: require('connprobe').parseTargets(['127.0.0.1', '1-9000']), ` +
           `threads: 2, keepRecords: false, backend: '${ffi}' }).then((r) => console.log(r.targets.length, r.concurrency))"`,
       );
-      assert.equal(api, '300 512\n', ffi);
+      assert.equal(api, '9000 512\n', ffi);
     }
   });
 

@@ -27,12 +27,17 @@ function apiSweep(targets: readonly string[], threads: number, extra = ''): stri
 }
 
 describe('how many threads a sweep gets', () => {
-  it('one below the threshold, one per core from it, and what was asked for when asked', () => {
+  it('one below the threshold, one per core from it, what was asked for when asked; never more than one per chunk', () => {
+    const CHUNK = 4096;
     assert.equal(shardCount(0, 1), 1);
     assert.equal(shardCount(0, SHARD_FROM - 1), 1);
-    assert.equal(shardCount(0, SHARD_FROM), availableParallelism());
+    assert.equal(shardCount(0, SHARD_FROM), Math.min(availableParallelism(), SHARD_FROM / CHUNK));
+    assert.equal(shardCount(0, 64 * CHUNK), Math.min(availableParallelism(), 64));
     assert.equal(shardCount(0, null), availableParallelism(), 'a file of unknown length is read ahead first');
-    assert.equal(shardCount(3, 5), 3);
+    assert.equal(shardCount(3, 3 * CHUNK), 3);
+    assert.equal(shardCount(3, 2 * CHUNK + 1), 3);
+    assert.equal(shardCount(3, 2 * CHUNK), 2, 'a third thread would have no chunk');
+    assert.equal(shardCount(3, 5), 1);
     assert.equal(shardCount(1, 1_000_000), 1);
   });
 
