@@ -16,15 +16,14 @@ import { libcFromSymbols, type LibcSymbols } from './marshal';
  * (which loads debug, and through it node:tty and node:net) would cost more start-up than all this backend does.
  */
 
-/** node-gyp-build as the package whose entry module is `entry` finds it, and that package's root. */
-function addonLoader(entry: string): { readonly load: ((root: string) => unknown) & { resolve(root: string): string }; readonly root: string } {
-  return { load: createRequire(entry)('node-gyp-build'), root: join(dirname(entry), '..') };
-}
-
-/** The native addon of the package whose entry module is `entry`, as that module loads it. */
-function nativeAddon(entry: string): unknown {
-  const { load, root } = addonLoader(entry);
-  return load(root);
+/**
+ * The native addon of the package whose entry module is `entry`, as that module loads it (node-gyp-build finds the
+ * file from the package's root, then requires it), and its file.
+ */
+function nativeAddon(entry: string): { readonly addon: unknown; readonly file: string } {
+  const gypBuild = createRequire(entry)('node-gyp-build') as { resolve(root: string): string };
+  const file = gypBuild.resolve(join(dirname(entry), '..'));
+  return { addon: require(file), file };
 }
 
 // resolved first: an install without ffi-napi is told as "Cannot find module 'ffi-napi'"
@@ -44,7 +43,8 @@ interface RefNapiAddon {
 // ffi-napi's own ref-napi, resolved from ffi-napi: a second copy (say, under an npm alias) would have an instance
 // of its own, and ffi-napi's addon must be given the one it was built with
 const refNapiEntry = createRequire(ffiNapiEntry).resolve('@2060.io/ref-napi');
-const ref = nativeAddon(refNapiEntry) as RefNapiAddon;
+const refNapiAddon = nativeAddon(refNapiEntry);
+const ref = refNapiAddon.addon as RefNapiAddon;
 
 interface FfiNapiAddon {
   ffi_prep_cif(cif: Buffer, argCount: number, returnType: Buffer, argTypes: Buffer, abi: number): number;
@@ -59,7 +59,8 @@ interface FfiNapiAddon {
   RTLD_NODELETE: number;
   StaticFunctions: Record<'dlopen' | 'dlsym' | 'dlerror' | '_errno', Buffer>;
 }
-const native = (nativeAddon(ffiNapiEntry) as { initializeBindings(refNapi: unknown): FfiNapiAddon }).initializeBindings(ref.instance);
+const ffiNapiAddon = nativeAddon(ffiNapiEntry);
+const native = (ffiNapiAddon.addon as { initializeBindings(refNapi: unknown): FfiNapiAddon }).initializeBindings(ref.instance);
 
 /** Writes `pointer`'s address into `buffer`, which keeps it alive. */
 const writePointer = (buffer: Buffer, offset: number, pointer: Buffer) => ref._writePointer(buffer, offset, pointer, true);
@@ -130,10 +131,7 @@ const handle = ref.readPointer(dlopen([ref.NULL, native.RTLD_LAZY]), 0, 0);
  * and opened with RTLD_NODELETE (glibc applies it to an object already loaded), keeps each addon mapped;
  * RTLD_NOLOAD: the very files the forks loaded, or nothing.
  */
-for (const entry of [ffiNapiEntry, refNapiEntry]) {
-  const { load, root } = addonLoader(entry);
-  dlopen([cString(load.resolve(root)), native.RTLD_NOW | native.RTLD_NOLOAD | native.RTLD_NODELETE]);
-}
+for (const { file } of [ffiNapiAddon, refNapiAddon]) dlopen([cString(file), native.RTLD_NOW | native.RTLD_NOLOAD | native.RTLD_NODELETE]);
 
 /** A libc function's address; throws as ffi-napi's DynamicLibrary.get() does when there is no such symbol. */
 function symbol(name: string): Buffer {

@@ -161,7 +161,7 @@ export function fdBudget(libc: Libc): number {
 }
 
 /** Never written: what an address keeps of its records and attempts when they are not kept. */
-const NONE: never[] = [];
+export const NONE: never[] = [];
 
 /** Attempts started in one go before the event loop gets a turn (signals, output). */
 const STARTS_PER_TURN = 512;

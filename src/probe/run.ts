@@ -65,18 +65,11 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
   const started = Date.now();
   const accepts = (kind: VerdictKind) => acceptsVerdict(options.expectation, kind);
   const policy = policyOf(options, accepts, started);
-  let targets = admitting(options.targets, hooks.onAdmit);
-  let threads = 1;
   // only a sweep whose targets' results alone are wanted is sharded: records, calls and packets are one thread's
-  if (options.threads !== 1 && options.scan && policy.kind === 'once' && !hooks.keepRecords && !hooks.emitCalls && !hooks.onAdmit && !options.packets && options.concurrency > 1) {
-    const { readAhead, shardCount } = require('./shard') as typeof import('./shard');
-    threads = shardCount(options.threads, options.targets.count);
-    if (options.threads === 0 && options.targets.count === null) {
-      const ahead = readAhead(targets);
-      targets = ahead.targets;
-      if (!ahead.big) threads = 1;
-    }
-  }
+  const shardable = options.threads !== 1 && options.scan && policy.kind === 'once' && !hooks.keepRecords && !hooks.emitCalls && !hooks.onAdmit && !options.packets && options.concurrency > 1;
+  const shard = shardable ? (require('./shard') as typeof import('./shard')) : null;
+  const admitted = admitting(options.targets, hooks.onAdmit);
+  const { threads, targets } = shard ? shard.threadsFor(options.threads, admitted, options.targets.count) : { threads: 1, targets: admitted };
   const engineOptions: EngineOptions = {
     targets,
     libc,
@@ -102,8 +95,8 @@ export async function runProbe(options: Options, hooks: RunHooks, libc: Libc = l
     // loaded only for --packets: start-up pays for what a run uses
     packets: options.packets ? (hooks.packets ?? (require('../packet/socket') as typeof import('../packet/socket')).openCapture(libc, options.pcap)) : null,
   };
-  const summary = threads > 1
-    ? await (require('./shard') as typeof import('./shard')).runShards(engineOptions, libc.backend as BackendName, threads, VERDICTS.filter(accepts))
+  const summary = shard && threads > 1
+    ? await shard.runShards(engineOptions, libc.backend as BackendName, threads, VERDICTS.filter(accepts))
     : await runEngine(engineOptions);
   return { ...summary, backend: libc.backend, durationMs: Date.now() - started };
 }

@@ -1,6 +1,6 @@
 import type { HostSpec, TargetSpec } from '../target/parse';
 import type { UnixHostSpec } from '../target/unix';
-import type { EngineOptions } from './engine';
+import { NONE, type EngineOptions } from './engine';
 import type { AddressResult, TargetResult } from './result';
 import { StatsAccumulator } from './stats';
 import type { Verdict, VerdictKind } from './verdict';
@@ -150,8 +150,6 @@ export function isPlainResult(result: TargetResult): boolean {
     stats.minMs === address.handshakeMs
   );
 }
-
-const NONE: never[] = [];
 
 /** What isPlainResult() let through, made again on the main thread from its target. */
 export function rebuildResult(index: number, target: TargetSpec, verdict: Verdict, handshakeMs: number | null): TargetResult {

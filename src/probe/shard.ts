@@ -47,6 +47,16 @@ export function readAhead(targets: Iterator<TargetSpec>): { readonly big: boolea
 }
 
 /**
+ * The threads a sweep of `targets` gets (see shardCount), and the targets to probe: a source of unknown size with
+ * threads 0 is read ahead to tell whether it is big enough.
+ */
+export function threadsFor(requested: number, targets: Iterator<TargetSpec>, count: number | null): { readonly threads: number; readonly targets: Iterator<TargetSpec> } {
+  if (requested !== 0 || count !== null) return { threads: shardCount(requested, count), targets };
+  const ahead = readAhead(targets);
+  return { threads: ahead.big ? shardCount(0, null) : 1, targets: ahead.targets };
+}
+
+/**
  * A chunk handed out and not yet reported: its targets, and their results as they come: whole, or (from a
  * worker) as the number of a plain result's verdict and its handshake time, made into a result when reported.
  */
@@ -67,8 +77,9 @@ interface ChunkState {
  * The engine on several threads, for a sweep whose targets alone are reported (no records, no calls): this one
  * and `threads - 1` workers. The targets are handed out in contiguous chunks to whichever engine is free (a stream
  * of unknown length shards too), each engine runs over its own Libc with its share of the concurrency, and the
- * results are reported here in the caller's order, holding about two chunks per worker. An abort stops every
- * engine, each closing its sockets; what they had reported is reported, in order.
+ * results are reported here in the caller's order (held, as numbers where they are plain, while an earlier chunk
+ * is still under way). An abort stops every engine, each closing its sockets; what they had reported is reported,
+ * in order.
  */
 export function runShards(o: EngineOptions, backend: BackendName, requested: number, accepts: readonly VerdictKind[]): Promise<EngineSummary> {
   const limit = Math.max(1, Math.min(o.concurrency, fdBudget(o.libc)));

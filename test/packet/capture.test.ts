@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { PacketRecord } from '../../src/probe/record';
 import { CLI, closedPort, inNetns, NETNS, NETNS_SKIP, runCli, runCommand, scratchFiles, startListener } from '../helpers';
 
 /**
@@ -53,22 +54,14 @@ interface Endpoint {
   readonly address: string;
   readonly port?: number;
 }
-interface PacketJson {
+/** A PacketRecord as the JSON output writes it: addresses as text. */
+type PacketJson = Omit<PacketRecord, 'src' | 'dst' | 'icmp'> & {
   readonly target?: number;
   readonly peer?: Endpoint;
-  readonly attempt: number;
-  readonly direction: 'out' | 'in';
-  readonly timeMs: number;
-  readonly timeErrorUs: number;
-  readonly interface: string;
-  readonly protocol: 'tcp' | 'icmp' | 'icmp6';
   readonly src: Endpoint;
   readonly dst: Endpoint;
-  readonly flags: string;
-  readonly seq?: number;
-  readonly ack?: number;
   readonly icmp?: { type: number; code: number; about: { src: Endpoint; dst: Endpoint } };
-}
+};
 interface CallJson {
   readonly call: string;
   readonly attempt: number;
